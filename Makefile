@@ -1,0 +1,31 @@
+# Front door: `make run` runs the pipeline once through Airflow; `make test` runs the test suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test venv lock clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "installing pinned dependencies into $(VENV) (first time: about a minute)"
+	@$(BIN)/pip install --disable-pip-version-check -r requirements.lock > $(VENV)/install.log 2>&1 \
+	  || { grep -v "^WARNING: Location" $(VENV)/install.log | tail -n 30; exit 1; }
+	@$(BIN)/python -c 'import airflow, dbt, great_expectations, duckdb, python_calamine'
+	@touch $@
+
+run: venv
+	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/run_pipeline.sh
+
+test: venv
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lock:
+	$(BIN)/pip install -r requirements.in
+	{ echo '# Full pinned environment (pip freeze of requirements.in on Python 3.11). Regenerate: make lock'; \
+	  $(BIN)/pip freeze; } > requirements.lock
+
+clean:
+	rm -rf data

@@ -1,0 +1,249 @@
+"""Run the mart suites against a published DuckDB warehouse and gate on the result.
+
+Tables are read READ-ONLY with the duckdb Python API into pandas, then validated
+in one ephemeral GX context per audit. GX is imported lazily (it is slow to import).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
+
+from .suites import DEPARTMENT_CODES_PARAM, DEPARTMENT_CODES_SQL, SUITES
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_SIZE = 5  # unexpected rows kept per expectation in the report
+DOCS_SITE = "audit_docs"
+
+
+@dataclass(frozen=True)
+class ExpectationRecord:
+    """One expectation's outcome, flat enough to store as a row."""
+
+    gate: str
+    suite: str
+    expectation: str  # GX type, or "table_readable" when the query itself failed
+    column: str | None  # "a,b" for compound expectations
+    success: bool
+    unexpected_count: int | None
+    element_count: int | None
+    run_id: str
+    checked_at: datetime
+    sample: str | None = None  # JSON: first unexpected rows/values, or missing columns
+    error: str | None = None  # exception raised while evaluating
+
+
+@dataclass
+class AuditReport:
+    gate: str
+    run_id: str
+    db_path: str
+    checked_at: datetime
+    records: list[ExpectationRecord]
+    seconds: float
+    context: Any = field(default=None, repr=False, compare=False)  # GX context, for Data Docs
+
+    @property
+    def success(self) -> bool:
+        return all(r.success for r in self.records)
+
+    @property
+    def failures(self) -> list[ExpectationRecord]:
+        return [r for r in self.records if not r.success]
+
+    def to_records(self) -> list[dict[str, Any]]:
+        return [asdict(r) for r in self.records]
+
+
+class AuditFailed(Exception):
+    """The quality gate failed; the message names every failed expectation."""
+
+    def __init__(self, report: AuditReport) -> None:
+        self.report = report
+        self.failures = report.failures
+        super().__init__(_failure_message(report))
+
+
+def _failure_message(report: AuditReport) -> str:
+    lines = [
+        f"{report.gate} gate failed for {report.db_path} (run_id={report.run_id}): "
+        f"{len(report.failures)} of {len(report.records)} expectations failed"
+    ]
+    for r in report.failures:
+        what = f"{r.suite}: {r.expectation}({r.column or ''})"
+        if r.unexpected_count is not None:
+            what += f": {r.unexpected_count} of {r.element_count} unexpected"
+        if r.sample:
+            what += f"; e.g. {r.sample}"
+        if r.error:
+            what += f"; error: {r.error}"
+        lines.append(f"  - {what}")
+    return "\n".join(lines)
+
+
+def raise_on_failure(report: AuditReport) -> AuditReport:
+    """Raise AuditFailed unless every expectation passed; return the report otherwise."""
+    if not report.success:
+        raise AuditFailed(report)
+    return report
+
+
+def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> AuditReport:
+    """Validate every suite in expectations.suites against the DuckDB file at db_path."""
+    started = time.perf_counter()
+    path = Path(db_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"warehouse not found: {path}")
+    checked_at = datetime.now(timezone.utc)
+    records: list[ExpectationRecord] = []
+
+    def unreadable(suite: str, exc: Exception) -> ExpectationRecord:
+        return ExpectationRecord(gate, suite, "table_readable", None, False, None, None,
+                                 run_id, checked_at, error=str(exc).splitlines()[0])
+
+    import duckdb
+
+    frames = {}
+    with duckdb.connect(str(path), read_only=True) as con:
+        try:
+            codes = sorted(c for (c,) in con.sql(DEPARTMENT_CODES_SQL).fetchall() if c)
+        except duckdb.Error as exc:
+            records.append(unreadable("dim_department", exc))
+            codes = []
+        for spec in SUITES:
+            try:
+                frames[spec.name] = con.sql(spec.sql).df()
+            except duckdb.Error as exc:
+                records.append(unreadable(spec.name, exc))
+
+    context = _new_context()
+    datasource = context.data_sources.add_pandas(name="marts")
+    import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    gx_run_id = RunIdentifier(run_name=run_id, run_time=checked_at)
+    for spec in SUITES:
+        if spec.name not in frames:
+            continue
+        df = frames[spec.name]
+        batch = datasource.add_dataframe_asset(name=spec.name).add_batch_definition_whole_dataframe(
+            "whole dataframe"
+        )
+        suite = context.suites.add(spec.build())
+        validation = context.validation_definitions.add(
+            gx.ValidationDefinition(name=spec.name, data=batch, suite=suite)
+        )
+        result = validation.run(
+            batch_parameters={"dataframe": df},
+            expectation_parameters={DEPARTMENT_CODES_PARAM: codes},
+            result_format={
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": [c for c in spec.row_id if c in df.columns],
+            },
+            run_id=gx_run_id,
+        )
+        order = {e.id: i for i, e in enumerate(suite.expectations)}
+        for r in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0)):
+            records.append(_record(gate, spec.name, r, run_id, checked_at))
+        logger.info("%s: %d rows, %s", spec.name, len(df), "ok" if result.success else "FAILED")
+
+    report = AuditReport(gate, run_id, str(path), checked_at, records,
+                         time.perf_counter() - started, context)
+    logger.info("%s audit %s: %d/%d expectations passed in %.2fs", gate, run_id,
+                len(records) - len(report.failures), len(records), report.seconds)
+    return report
+
+
+def build_data_docs(report: AuditReport, out_dir: str | Path) -> Path:
+    """Render GX Data Docs for the audit's results into out_dir; return index.html."""
+    if report.context is None:
+        raise ValueError("report carries no GX context (was it built by audit_warehouse?)")
+    out = Path(out_dir).resolve()
+    site = {
+        "class_name": "SiteBuilder",
+        "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(out)},
+        "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+    }
+    ctx = report.context
+    if DOCS_SITE in ctx.list_data_docs_sites():
+        ctx.update_data_docs_site(DOCS_SITE, site)
+    else:
+        ctx.add_data_docs_site(DOCS_SITE, site)
+    ctx.build_data_docs(site_names=[DOCS_SITE])
+    return out / "index.html"
+
+
+def _new_context() -> Any:
+    # GX logs hundreds of INFO lines on import; keep task logs readable unless configured.
+    gx_logger = logging.getLogger("great_expectations")
+    if gx_logger.level == logging.NOTSET:
+        gx_logger.setLevel(logging.WARNING)
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm in task logs
+    return context
+
+
+def _record(gate: str, suite: str, r: Any, run_id: str, checked_at: datetime) -> ExpectationRecord:
+    kwargs = r.expectation_config.kwargs
+    res = r.result or {}
+    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or None
+    return ExpectationRecord(
+        gate=gate,
+        suite=suite,
+        expectation=r.expectation_config.type,
+        column=column,
+        success=bool(r.success),
+        unexpected_count=res.get("unexpected_count"),
+        element_count=res.get("element_count"),
+        run_id=run_id,
+        checked_at=checked_at,
+        sample=None if r.success else _sample(res),
+        error=_exception_message(r.exception_info),
+    )
+
+
+def _sample(res: dict[str, Any]) -> str | None:
+    """First unexpected rows (with their row_id columns), values, or missing columns."""
+    rows = res.get("unexpected_index_list") or res.get("partial_unexpected_list")
+    if not rows:
+        rows = res.get("details", {}).get("mismatched")
+    if not rows:
+        return None
+    if isinstance(rows, list):
+        rows = rows[:SAMPLE_SIZE]
+    return json.dumps(rows, ensure_ascii=False, default=_jsonable)
+
+
+def _jsonable(value: Any) -> Any:
+    """numpy scalars -> Python, NaT/NaN -> null, midnight timestamps -> ISO dates."""
+    if hasattr(value, "item"):
+        value = value.item()
+    if value != value:
+        return None
+    if hasattr(value, "isoformat"):
+        text = value.isoformat()
+        return text[:10] if text.endswith("T00:00:00") else text
+    return value if isinstance(value, (int, float, str, bool)) else str(value)
+
+
+def _exception_message(info: dict[str, Any] | None) -> str | None:
+    """GX gives either one exception dict or one per metric id."""
+    if not info:
+        return None
+    candidates = [info] if "raised_exception" in info else list(info.values())
+    for c in candidates:
+        if isinstance(c, dict) and c.get("raised_exception"):
+            return str(c.get("exception_message"))
+    return None

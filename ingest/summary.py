@@ -1,0 +1,61 @@
+"""The run summary: files accepted and refused, rows per kind, rows per mart, where it was published."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from ingest.config import Paths
+
+
+def _latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
+    row = con.execute("select run_id from file_ledger order by received_at desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def summarise(paths: Paths) -> dict:
+    out: dict = {"warehouse": str(paths.published_db), "files": [], "kinds": {}, "marts": {}}
+    if paths.raw_db.exists():
+        with duckdb.connect(str(paths.raw_db), read_only=True) as con:
+            run = _latest_run(con)
+            out["run_id"] = run
+            out["files"] = [dict(zip(("file", "status", "reason", "message", "loaded", "quarantined"), r))
+                            for r in con.execute("""select source_file, status, reason_code, message, rows_loaded,
+                                rows_quarantined from file_ledger where run_id = ? order by source_file""", [run]).fetchall()]
+            out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
+                """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
+                   where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
+    if paths.published_db.exists():
+        with duckdb.connect(str(paths.published_db), read_only=True) as con:
+            tables = [t for (t,) in con.execute("""select table_name from information_schema.tables
+                      where table_schema = 'marts' order by table_name""").fetchall()]
+            out["marts"] = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
+    return out
+
+
+def render(s: dict) -> str:
+    files = s["files"]
+    count = {st: sum(1 for f in files if f["status"] == st) for st in ("accepted", "refused", "duplicate")}
+    lines = [f"== Campaign pipeline summary (ingest run {s.get('run_id')}) ==",
+             f"Files: {count['accepted']} accepted, {count['refused']} refused, {count['duplicate']} duplicate (already loaded)"]
+    for f in files:
+        detail = (f"loaded {f['loaded']}, quarantined {f['quarantined']}" if f["status"] == "accepted"
+                  else f"{f['reason']}: {f['message']}")
+        lines.append(f"  [{f['status']:9}] {f['file']} — {detail}")
+    lines.append("Rows per kind (this run):")
+    for kind, n in s["kinds"].items() or {}.items():
+        lines.append(f"  {kind:11} loaded {n['loaded']:>7}  quarantined {n['quarantined']:>5}")
+    if not s["kinds"]:
+        lines.append("  (no new rows)")
+    lines.append("Rows per mart:")
+    lines += [f"  marts.{t:28} {n:>8}" for t, n in s["marts"].items()] or ["  (no published warehouse yet)"]
+    lines.append(f"Published warehouse: {s['warehouse']}")
+    return "\n".join(lines)
+
+
+def print_summary(paths: Paths) -> None:
+    print(render(summarise(paths)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print_summary(Paths(Path("data").resolve()))

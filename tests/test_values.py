@@ -1,0 +1,47 @@
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from ingest.values import clean_text, parse_amount, parse_date, parse_period, unit_in
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("2022-05-20", dt.date(2022, 5, 20)), ("2022/5/20", dt.date(2022, 5, 20)),
+    ("2022.5.20", dt.date(2022, 5, 20)), ("2022年5月20日", dt.date(2022, 5, 20)),
+    (" ２０２２年５月２０日 ", dt.date(2022, 5, 20)), (44701, dt.date(2022, 5, 20)),
+    (44701.0, dt.date(2022, 5, 20)), ("44701", dt.date(2022, 5, 20)),
+    (dt.datetime(2022, 5, 20, 8, 30), dt.date(2022, 5, 20)), ("2022-05-20 00:00:00", dt.date(2022, 5, 20)),
+])
+def test_dates(raw, expected):
+    assert parse_date(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["2022-13-01", "2022-02-30", "明天", "5/20"])
+def test_bad_dates_raise(raw):
+    with pytest.raises(ValueError):
+        parse_date(raw)
+
+
+@pytest.mark.parametrize("raw, unit, expected", [
+    (1035.6, "万元", "10356000.00"), ("1,035.60", "万元", "10356000.00"), ("１２３", "元", "123.00"),
+    (0.038, "亿元", "3800000.00"), (885.01, "万元", "8850100.00"), ("12.345", "元", "12.35"),
+])
+def test_amounts_exact_yuan(raw, unit, expected):
+    assert parse_amount(raw, unit_in(unit)) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2022-05", (2022, 5)), ("2022年5月", (2022, 5)), ("5月", (None, 5)), ("截至5月31日", (None, 5)),
+    ("格尔木市创建全国文明城市项目投资情况表(2022年5月)", (2022, 5)), ("export_20220601", None),
+    ("6月志愿服务记录", (None, 6)),
+])
+def test_periods(text, expected):
+    assert parse_period(text) == expected
+
+
+def test_units_and_text():
+    assert unit_in("计划总投资（万元）") == Decimal(10000)
+    assert unit_in("单位:亿元") == Decimal(100_000_000)
+    assert unit_in("项目名称") is None
+    assert clean_text("  （万元） ") == "(万元)"
