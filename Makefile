@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lock clean
+.PHONY: run test venv lock clean airflow bench
 
 venv: $(VENV)/.installed
 
@@ -19,8 +19,14 @@ $(VENV)/.installed: requirements.lock
 run: venv
 	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/run_pipeline.sh
 
+airflow: venv  # Airflow as local services (docs/airflow.md); Ctrl-C stops them
+	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/airflow_stack.sh
+
 test: venv
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: venv  # performance figures vs targets (docs/performance.md); BENCH_ARGS e.g. --small-files 100
+	@BENCH_HOME="$${BENCH_HOME:-/tmp/campaign-bench}" $(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
 lock:
 	$(BIN)/pip install -r requirements.in

@@ -1,52 +1,69 @@
-"""Ingest: every file waiting in landing/ -> raw DuckDB tables, one mapped task per file.
+"""Ingest: files waiting in landing/ -> raw DuckDB tables, one mapped task per file.
 
-A refused file is an outcome recorded in its receipt, not a task failure; only operational
-faults fail a task, and only transient ones (a locked database) are retried.
+Params narrow a run to a slice (city, department, kind, month); only that slice's files are
+touched. A refused file is an outcome in its receipt, not a failure; only transient faults
+(a locked database, a lost connection) are retried. Each kind with new submissions gets an
+event on its Asset (campaign://raw/<kind>), all emitted at once through one alias, so one
+ingest run schedules one campaign_warehouse run.
 """
 from __future__ import annotations
 
-import os
+from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from airflow.sdk import Asset, dag, task
+from dags.campaign_support import guard, home, listed, notify_failure
+from ingest.slices import KINDS, PARAM_SPECS
 
-RAW_ASSETS = [Asset(f"campaign://raw/{kind}") for kind in ("investment", "volunteer", "issue")]
+RAW = {kind: Asset(f"campaign://raw/{kind}") for kind in KINDS}
+NEW_SUBMISSIONS = AssetAlias("campaign-new-submissions")
+AFTER_FILES = "all_done_min_one_success"  # run even if some files failed; not after bad params
 
 
-def _home() -> str:
-    return os.environ.get("CAMPAIGN_HOME", "data")
-
-
-@dag(schedule=None, catchup=False, tags=["campaign", "ingest"], max_active_runs=1)
+@dag(schedule=None, catchup=False, max_active_runs=1, tags=["campaign", "ingest"],
+     params={name: Param(**spec) for name, spec in PARAM_SPECS.items()},
+     default_args={"retries": 0, "on_failure_callback": notify_failure})
 def campaign_ingest():
     @task
-    def discover() -> list[str]:
-        from ingest.config import paths
-        from ingest.pipeline import discover as waiting
-        return waiting(paths(_home()).landing)
+    def check_params(params: dict | None = None) -> dict:
+        from ingest.steps_ingest import check_params as check
+        return guard(check, dict(params or {}))
 
-    @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True)
-    def load_file(rel: str, run_id: str | None = None) -> dict:
-        from airflow.sdk.exceptions import AirflowFailException
+    @task
+    def discover(slice_doc: dict) -> list[dict]:
+        from ingest.steps_ingest import discover as waiting
+        return guard(waiting, home(), slice_doc)
 
-        from ingest.errors import TransientError
-        from ingest.pipeline import ingest_file
-        try:
-            receipt = ingest_file(rel, _home(), run_id=run_id or "airflow")
-        except TransientError:
-            raise  # retried
-        except Exception as exc:  # a bug or bad config: fail this file, never retry
-            raise AirflowFailException(f"{rel}: {exc}") from exc
-        return {"file": rel, "status": receipt.status, "reason": receipt.reason_code,
-                "kind": receipt.kind, "loaded": receipt.rows_loaded, "quarantined": receipt.rows_quarantined}
+    @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ file }}")
+    def load_file(item: dict, run_id: str | None = None) -> dict:
+        from ingest.steps_ingest import load
+        get_current_context()["file"] = item["rel"]  # type: ignore[typeddict-unknown-key]
+        return guard(load, item, home(), run_id or "airflow")
 
-    @task(outlets=RAW_ASSETS, trigger_rule="all_done")
-    def report(receipts: list[dict]) -> dict:
-        counts: dict[str, int] = {}
-        for r in (receipts[i] for i in range(len(receipts))):  # len() avoids an end-of-sequence lookup
-            counts[r["status"]] = counts.get(r["status"], 0) + 1
-        return counts
+    @task(outlets=[NEW_SUBMISSIONS], trigger_rule=AFTER_FILES)
+    def announce(slice_doc: dict, receipts: list, outlet_events=None) -> dict:
+        from ingest.steps_ingest import announcement
+        sent, done = {}, listed(receipts)
+        for kind in KINDS:
+            if extra := announcement(kind, done, slice_doc):
+                outlet_events[NEW_SUBMISSIONS].add(RAW[kind], extra=extra)
+                sent[kind] = len(extra["submissions"])
+        if not sent:
+            raise AirflowSkipException("no new submissions: no asset event")
+        return sent
 
-    report(load_file.expand(rel=discover()))
+    @task(trigger_rule=AFTER_FILES)
+    def report(items: list, receipts: list, slice_doc: dict, run_id: str | None = None) -> dict:
+        from ingest.steps_ingest import report as summarise
+        result = summarise(list(items), listed(receipts), run_id or "airflow", slice_doc)
+        if result["failed"]:
+            raise AirflowFailException(f"{len(result['failed'])} file(s) failed: {result['failed']}")
+        return result
+
+    sl = check_params()
+    items = discover(sl)
+    receipts = load_file.expand(item=items)
+    announce(sl, receipts)
+    report(items, receipts, sl)
 
 
 campaign_ingest()

@@ -1,8 +1,10 @@
-"""Great Expectations quality gate for the published marts.
+"""Great Expectations quality gates: the submission gate (one file, before raw) and the mart
+audit (the candidate warehouse, before publish), plus the quality store and audit certificates.
 
-Cheap to import: GX (and duckdb) are imported only when an audit runs.
+Cheap to import: GX (and duckdb) are imported only when a validation runs.
 """
 
+from . import certificate, store
 from .runner import (
     AuditFailed,
     AuditReport,
@@ -18,5 +20,7 @@ __all__ = [
     "ExpectationRecord",
     "audit_warehouse",
     "build_data_docs",
+    "certificate",
     "raise_on_failure",
+    "store",
 ]

@@ -1,7 +1,9 @@
-"""Run the mart suites against a published DuckDB warehouse and gate on the result.
+"""Run the mart suites against a DuckDB warehouse (the candidate) and gate on the result.
 
 Tables are read READ-ONLY with the duckdb Python API into pandas, then validated
 in one ephemeral GX context per audit. GX is imported lazily (it is slow to import).
+Every audit leaves a certificate beside the file (expectations.certificate): publish
+accepts only a file whose current bytes passed.
 """
 
 from __future__ import annotations
@@ -11,13 +13,23 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
 
-from .suites import DEPARTMENT_CODES_PARAM, DEPARTMENT_CODES_SQL, SUITES
+from . import certificate
+from .suites import (
+    CITY_NAMES_PARAM,
+    CITY_NAMES_SQL,
+    DATE_MAX_PARAM,
+    DATE_MIN_PARAM,
+    DATE_RANGE_SQL,
+    DEPARTMENT_CODES_PARAM,
+    DEPARTMENT_CODES_SQL,
+    SUITES,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +52,15 @@ class ExpectationRecord:
     checked_at: datetime
     sample: str | None = None  # JSON: first unexpected rows/values, or missing columns
     error: str | None = None  # exception raised while evaluating
+    # What the validated data was (submission gate: one file; mart gate: the whole warehouse).
+    city: str | None = None
+    department_code: str | None = None
+    kind: str | None = None
+    period_month: date | None = None
+    submission_id: str | None = None
+    source_file: str | None = None
+    action: str = "none"  # none | quarantined | refused | blocked_publish
+    reason_code: str | None = None
 
 
 @dataclass
@@ -78,16 +99,20 @@ def _failure_message(report: AuditReport) -> str:
         f"{report.gate} gate failed for {report.db_path} (run_id={report.run_id}): "
         f"{len(report.failures)} of {len(report.records)} expectations failed"
     ]
-    for r in report.failures:
-        what = f"{r.suite}: {r.expectation}({r.column or ''})"
-        if r.unexpected_count is not None:
-            what += f": {r.unexpected_count} of {r.element_count} unexpected"
-        if r.sample:
-            what += f"; e.g. {r.sample}"
-        if r.error:
-            what += f"; error: {r.error}"
-        lines.append(f"  - {what}")
+    lines += [f"  - {_failure_line(r)}" for r in report.failures]
     return "\n".join(lines)
+
+
+def _failure_line(r: ExpectationRecord) -> str:
+    """suite: expectation(column): n of m unexpected; e.g. <rows>; error: <exception>"""
+    what = f"{r.suite}: {r.expectation}({r.column or ''})"
+    if r.unexpected_count is not None:
+        what += f": {r.unexpected_count} of {r.element_count} unexpected"
+    if r.sample:
+        what += f"; e.g. {r.sample}"
+    if r.error:
+        what += f"; error: {r.error}"
+    return what
 
 
 def raise_on_failure(report: AuditReport) -> AuditReport:
@@ -97,8 +122,13 @@ def raise_on_failure(report: AuditReport) -> AuditReport:
     return report
 
 
-def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> AuditReport:
-    """Validate every suite in expectations.suites against the DuckDB file at db_path."""
+def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
+                    raw_db: str | Path | None = None, certify: bool = True) -> AuditReport:
+    """Validate every suite in expectations.suites against the DuckDB file at db_path.
+
+    raw_db: ingest's raw.duckdb, attached read-only as `raw` for the reconciliation and
+    lineage suites (skipped without it). certify: leave <db>.audit.json saying whether these
+    exact bytes passed (publish requires it)."""
     started = time.perf_counter()
     path = Path(db_path)
     if not path.is_file():
@@ -108,18 +138,22 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> 
 
     def unreadable(suite: str, exc: Exception) -> ExpectationRecord:
         return ExpectationRecord(gate, suite, "table_readable", None, False, None, None,
-                                 run_id, checked_at, error=str(exc).splitlines()[0])
+                                 run_id, checked_at, error=str(exc).splitlines()[0],
+                                 action="blocked_publish")
 
     import duckdb
 
+    specs = [s for s in SUITES if raw_db is not None or not s.needs_raw]
+    if len(specs) < len(SUITES):
+        logger.info("no raw database given: skipping %s",
+                    ", ".join(s.name for s in SUITES if s not in specs))
     frames = {}
     with duckdb.connect(str(path), read_only=True) as con:
-        try:
-            codes = sorted(c for (c,) in con.sql(DEPARTMENT_CODES_SQL).fetchall() if c)
-        except duckdb.Error as exc:
-            records.append(unreadable("dim_department", exc))
-            codes = []
-        for spec in SUITES:
+        if raw_db is not None:
+            con.execute(f"attach '{_sql_text(raw_db)}' as raw (read_only)")
+        params, failed = _parameters(con)
+        records += [unreadable(name, exc) for name, exc in failed]
+        for spec in specs:
             try:
                 frames[spec.name] = con.sql(spec.sql).df()
             except duckdb.Error as exc:
@@ -131,7 +165,7 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> 
     from great_expectations.core.run_identifier import RunIdentifier
 
     gx_run_id = RunIdentifier(run_name=run_id, run_time=checked_at)
-    for spec in SUITES:
+    for spec in specs:
         if spec.name not in frames:
             continue
         df = frames[spec.name]
@@ -144,7 +178,7 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> 
         )
         result = validation.run(
             batch_parameters={"dataframe": df},
-            expectation_parameters={DEPARTMENT_CODES_PARAM: codes},
+            expectation_parameters=params,
             result_format={
                 "result_format": "COMPLETE",
                 "unexpected_index_column_names": [c for c in spec.row_id if c in df.columns],
@@ -160,7 +194,36 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart") -> 
                          time.perf_counter() - started, context)
     logger.info("%s audit %s: %d/%d expectations passed in %.2fs", gate, run_id,
                 len(records) - len(report.failures), len(records), report.seconds)
+    if certify:
+        certificate.write(path, run_id, "passed" if report.success else "failed",
+                          [_failure_line(r) for r in report.failures])
     return report
+
+
+def _sql_text(value: str | Path) -> str:
+    return str(value).replace("'", "''")
+
+
+def _parameters(con: Any) -> tuple[dict[str, Any], list[tuple[str, Exception]]]:
+    """Suite parameters from the registry dims and the calendar; unreadable sources are failures."""
+    import duckdb
+
+    params: dict[str, Any] = {DEPARTMENT_CODES_PARAM: [], CITY_NAMES_PARAM: [],
+                              DATE_MIN_PARAM: None, DATE_MAX_PARAM: None}
+    failed: list[tuple[str, Exception]] = []
+    for name, sql, key in (("dim_department", DEPARTMENT_CODES_SQL, DEPARTMENT_CODES_PARAM),
+                           ("dim_city", CITY_NAMES_SQL, CITY_NAMES_PARAM)):
+        try:
+            params[key] = sorted(v for (v,) in con.sql(sql).fetchall() if v)
+        except duckdb.Error as exc:
+            failed.append((name, exc))
+    try:
+        [(low, high)] = con.sql(DATE_RANGE_SQL).fetchall()
+        params[DATE_MIN_PARAM], params[DATE_MAX_PARAM] = (
+            datetime.combine(d, datetime.min.time()) if d else None for d in (low, high))
+    except duckdb.Error as exc:
+        failed.append(("dim_date", exc))
+    return params, failed
 
 
 def build_data_docs(report: AuditReport, out_dir: str | Path) -> Path:
@@ -198,7 +261,7 @@ def _new_context() -> Any:
 def _record(gate: str, suite: str, r: Any, run_id: str, checked_at: datetime) -> ExpectationRecord:
     kwargs = r.expectation_config.kwargs
     res = r.result or {}
-    column = kwargs.get("column") or ",".join(kwargs.get("column_list") or []) or None
+    column = _column_of(kwargs)
     return ExpectationRecord(
         gate=gate,
         suite=suite,
@@ -211,7 +274,14 @@ def _record(gate: str, suite: str, r: Any, run_id: str, checked_at: datetime) ->
         checked_at=checked_at,
         sample=None if r.success else _sample(res),
         error=_exception_message(r.exception_info),
+        action="none" if r.success else "blocked_publish",
     )
+
+
+def _column_of(kwargs: dict[str, Any]) -> str | None:
+    """The column(s) an expectation checks: 'a', or 'a,b' for pairs and compound keys."""
+    pair = [kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)]
+    return kwargs.get("column") or ",".join(kwargs.get("column_list") or pair) or None
 
 
 def _sample(res: dict[str, Any]) -> str | None:

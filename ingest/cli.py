@@ -1,14 +1,19 @@
-"""python -m ingest load PATH... [--json] | discover | summary — the same code the DAGs call."""
+"""python -m ingest load PATH... [--json] | discover | summary — the same code the DAGs call.
+
+Exit status: 0 when every file got a receipt (accepted, refused or duplicate: refusals are
+outcomes); 2 on an operational failure (no hash key, a locked database, a path that is not
+there, an unexpected error), after the remaining files were still processed."""
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
 from ingest import config
-from ingest.errors import ConfigError, TransientError
+from ingest.errors import ConfigError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,22 +40,46 @@ def main(argv: list[str] | None = None) -> int:
         s = summarise(paths)
         print(json.dumps(s, ensure_ascii=False, indent=1, default=str) if args.json else render(s))
         return 0
+    return _load(paths, args.paths, args.json, args.run_id)
 
+
+def _load(paths: config.Paths, given: list[str], as_json: bool, run_id: str) -> int:
     from ingest.pipeline import discover, ingest_file
-    rels = [_relative(p, paths.landing) for p in args.paths] or discover(paths.landing)
-    try:
-        for rel in rels:
-            receipt = ingest_file(rel, paths.home, run_id=args.run_id)
-            print(json.dumps(receipt.to_json(), ensure_ascii=False, default=str) if args.json else receipt.text())
-    except (ConfigError, TransientError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    rels = [_relative(p, paths.landing) for p in given] or discover(paths.landing)
+    failed = 0
+    for rel in rels:
+        if rel is None:
+            continue
+        try:
+            receipt = ingest_file(rel, paths.home, run_id=run_id)
+        except ConfigError as exc:            # nothing can load without it: stop here
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except Exception as exc:              # this file failed operationally; the others still run
+            logging.getLogger(__name__).exception("%s: ingest failed", rel)
+            print(f"error: {rel!r}: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(json.dumps(receipt.to_json(), ensure_ascii=False, default=str) if as_json else receipt.text(),
+              flush=True)
+    missing = sum(1 for r in rels if r is None)
+    return 2 if failed or missing else 0
 
 
-def _relative(p: str, landing: Path) -> str:
+def _relative(p: str, landing: Path) -> str | None:
+    """A path as given (absolute, relative to the working directory, or relative to landing) ->
+    relative to landing. A path outside landing is passed on as written: ingest refuses it."""
     path = Path(p)
-    return path.resolve().relative_to(landing).as_posix() if path.is_absolute() or path.exists() else p
+    if path.is_absolute() or (path.exists() and not (landing / p).exists()):
+        resolved = Path(os.path.abspath(path))
+        try:
+            return resolved.relative_to(landing).as_posix()
+        except ValueError:
+            return p
+    if not (landing / p).exists() and not (landing / p).is_symlink() and ".." not in Path(p).parts:
+        print(f"error: {p}: no such file in {landing}", file=sys.stderr)
+        return None
+    return p
 
 
 if __name__ == "__main__":  # pragma: no cover

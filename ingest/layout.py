@@ -1,67 +1,177 @@
-"""Find the table in a grid: title rows above, the header, data rows, 合计 and footer lines below."""
+"""Find the table in a grid: title rows above, a one- or two-row header (merged cells), a 序号
+column, blank rows, 合计 rows and footer lines below; and the one sheet that matters."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from ingest.contracts import Contract, all_contracts
-from ingest.readers import Grid
-from ingest.values import clean_text
+from ingest.contracts import Contract, all_contracts, header_key
+from ingest.errors import FileRefused
+from ingest.readers import Grid, Row
+from ingest.values import clean_text, unit_in
 
-HEADER_SEARCH_ROWS = 15
-_TOTAL_RE = re.compile(r"^(合计|总计|小计|累计合计)")
-_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|负责人|联系电话|联系人|制表人|备注|说明)\s*[::]")
+_TOTAL_RE = re.compile(r"^(合计|总计|小计|累计合计|总合计)")
+_FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|审核|负责人|单位负责人|分管领导|联系电话|联系人|制表人|制表日期|"
+                        r"填报日期|报送日期|备注|说明|注)\s*[::]")
+_NON_DATA_START = frozenset("合总小累填审负单分联制报备说注")
+_SEQ_KEYS = frozenset({"序号", "序", "No", "NO", "No."})
 
 
 @dataclass
 class Table:
     contract: Contract
-    sheet: str | None
+    grid: Grid
     preamble: list[str]                 # title-row texts, e.g. '填报单位:…', '单位:万元'
-    headers: list[str]
+    headers: list[str]                  # each column's header as the clerk wrote it
     columns: dict[int, str]             # column index -> canonical field
-    rows: list[tuple[int, list[Any]]]   # data rows only, with the clerk's row numbers
-    skipped: int                        # 合计 / footer / blank rows, not data
+    units: dict[int, Decimal | None]    # money unit named in a column's own or parent header
+    start: int                          # index in grid.head of the first row under the header
+    header_rows: int = 1
+    seq_col: int | None = None
+    skipped: int = 0                    # blank / 合计 / footer rows seen so far (not data)
+    _exact: dict[tuple[int, int], str] | None = field(default=None, repr=False)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.grid.sheet
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+    def data_chunks(self) -> Iterator[list[Row]]:
+        """Data rows only, in chunks, with the clerk's row numbers. Read once."""
+        footer = False
+        id_cols = {i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"}
+        for chunk in self.grid.chunks(self.start):
+            out: list[Row] = []
+            for number, cells in chunk:
+                if footer or self._blank(cells):
+                    self.skipped += 1
+                    continue
+                kind = _non_data(cells)
+                if kind:
+                    footer = footer or kind == "footer"
+                    self.skipped += 1
+                    continue
+                if id_cols and self.grid.exact_text:
+                    self._exact_ids(number, cells, id_cols)
+                out.append((number, cells))
+            if out:
+                yield out
+
+    @property
+    def rows(self) -> list[Row]:
+        """All data rows at once (small files and previews only)."""
+        return [row for chunk in self.data_chunks() for row in chunk]
+
+    def _blank(self, cells: list[Any]) -> bool:
+        """Nothing but spaces, or a template row with only its 序号 filled in."""
+        for i, c in enumerate(cells):
+            if c is None or c == "" or i == self.seq_col:
+                continue
+            if not isinstance(c, str) or c.strip():
+                return False
+        return True
+
+    def _exact_ids(self, number: int, cells: list[Any], id_cols: set[int]) -> None:
+        """IDs Excel holds as numbers: the digits as stored in the sheet, when it stored them all."""
+        for i in id_cols:
+            if i < len(cells) and isinstance(cells[i], float):
+                if self._exact is None:
+                    self._exact = self.grid.exact_text(id_cols) if self.grid.exact_text else {}
+                text = self._exact.get((number, i))
+                if text is not None:
+                    cells[i] = NumericText(text)
 
 
-def _blank(cells: list[Any]) -> bool:
-    return all(clean_text(c) == "" for c in cells)
+class NumericText(str):
+    """The stored text of a cell Excel typed as a number (so it may have lost digits)."""
 
 
-def _non_data(cells: list[Any]) -> bool:
-    first = next((clean_text(c) for c in cells if clean_text(c) != ""), "")
-    return bool(_TOTAL_RE.match(first) or _FOOTER_RE.match(first))
+def _non_data(cells: list[Any]) -> str | None:
+    first = next((c for c in cells if c is not None and c != ""), None)
+    if not isinstance(first, str):
+        return None
+    text = first.lstrip()
+    if text[:1] not in _NON_DATA_START:
+        return None
+    text = clean_text(text).replace(" ", "")
+    if _TOTAL_RE.match(text):
+        return "total"
+    return "footer" if _FOOTER_RE.match(text) else None
 
 
-def _score(headers: list[str]) -> tuple[int, Contract | None]:
-    best: tuple[int, Contract | None] = (0, None)
+def _texts(cells: list[Any]) -> list[str]:
+    return [clean_text(c) for c in cells]
+
+
+def _two_row(top: list[str], bottom: list[str], row: int, merged: list) -> tuple[list[list[str]], list[str], list[str]]:
+    """Candidates per column for a header spanning rows `row` and `row + 1` (0-based), the
+    display names, and the parent cells (for units)."""
+    width = max(len(top), len(bottom))
+    top = top + [""] * (width - len(top))
+    bottom = bottom + [""] * (width - len(bottom))
+    for (r0, c0), (r1, c1) in merged:
+        if r0 <= row <= r1 and c0 < width:
+            for c in range(c0, min(c1, width - 1) + 1):
+                top[c] = top[c] or top[c0]
+    for c in range(1, width):
+        if not top[c] and bottom[c] and top[c - 1] and bottom[c - 1]:
+            top[c] = top[c - 1]      # an unmerged group title spreads over its sub-headers
+    candidates = [[b, t + b, t] if b else [t] for t, b in zip(top, bottom)]
+    return candidates, [b or t for t, b in zip(top, bottom)], top
+
+
+def _best(candidates: list[list[str]] | list[str]) -> tuple[int, Contract | None, dict[int, str]]:
+    best: tuple[int, Contract | None, dict[int, str]] = (0, None, {})
     for contract in all_contracts().values():
-        mapped = set(contract.map_headers(headers).values())
-        if set(contract.required) <= mapped and len(mapped) > best[0]:
-            best = (len(mapped), contract)
+        mapped = contract.map_headers(candidates)
+        if set(contract.required) <= set(mapped.values()) and len(mapped) > best[0]:
+            best = (len(mapped), contract, mapped)
     return best
 
 
 def find_table(grid: Grid) -> Table | None:
-    """The table of a known kind in this grid, or None when no header row matches one."""
+    """The table of a known kind in this grid, or None when no header matches one."""
     if grid.headers is not None:
-        candidates = [(0, grid.headers)]
-    else:
-        candidates = [(i, [clean_text(c) for c in cells])
-                      for i, (_, cells) in enumerate(grid.rows[:HEADER_SEARCH_ROWS])]
-    for index, headers in candidates:
-        score, contract = _score(headers)
+        score, contract, mapped = _best(grid.headers)
         if contract is None:
-            continue
-        body = grid.rows if grid.headers is not None else grid.rows[index + 1:]
-        preamble = [clean_text(c) for _, cells in grid.rows[:index] for c in cells if clean_text(c)]
-        data, skipped = [], 0
-        for number, cells in body:
-            if _blank(cells) or _non_data(cells):
-                skipped += 1
+            return None
+        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0)
+    texts = [_texts(cells) for _, cells in grid.head]
+    found: tuple[tuple[int, int, int], Table] | None = None
+    for i, top in enumerate(texts):
+        options = [(1, top, top, [""] * len(top))]
+        if i + 1 < len(texts):
+            options.append((2, *_two_row(top, texts[i + 1], i, grid.merged)))
+        for rows, candidates, shown, parents in options:
+            score, contract, mapped = _best(candidates)
+            if contract is None:
                 continue
-            data.append((number, cells))
-        return Table(contract, grid.sheet, preamble if grid.headers is None else [], headers,
-                     contract.map_headers(headers), data, skipped)
-    return None
+            rank = (score, -rows, -i)
+            if found is None or rank > found[0]:
+                units = {c: unit_in(shown[c]) or (unit_in(parents[c]) if c < len(parents) else None) for c in mapped}
+                seq = next((c for c, h in enumerate(shown) if header_key(h) in _SEQ_KEYS and c not in mapped), None)
+                preamble = [t for row in texts[:i] for t in row if t]
+                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq))
+    return found[1] if found else None
+
+
+def choose(grids: list[Grid], label: str) -> Table | None:
+    """The one table that matters among a workbook's sheets: hidden sheets and sheets without a
+    known header (instructions, dictionaries) are ignored; two candidate sheets are refused."""
+    tables = [t for g in grids if (t := find_table(g)) is not None]
+    if not tables:
+        return None
+    shown = [t for t in tables if not t.grid.hidden] or tables
+    with_data = [t for t in shown if any(not t._blank(c) and not _non_data(c) for _, c in t.grid.head[t.start:])]
+    pick = with_data or shown
+    if len(pick) > 1:
+        names = "、".join(f"“{t.sheet}”" for t in pick[:4])
+        raise FileRefused("ambiguous_sheets", f"工作簿中有 {len(pick)} 个工作表都像是报送数据({names}),"
+                          "无法确定报送哪一个:请删除或隐藏多余的工作表后重新提交", file=label)
+    return pick[0]

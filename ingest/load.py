@@ -1,28 +1,40 @@
-"""Writes to the raw DuckDB: one transaction per file (raw rows, quarantine, ledger, supersede)."""
+"""Writes to the raw DuckDB: one transaction per file. Parsed rows are staged chunk by chunk in
+a temporary table; rules across rows and across submissions run there in SQL; then raw rows,
+quarantine, warnings, the submission(s) with what they supersede, and the ledger entry are
+written together — all of one file or nothing."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 import time
+from collections import Counter
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from ingest.contracts import Contract
 from ingest.errors import TransientError
 from ingest.validate import Rejected
 
 SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 LINEAGE = ("submission_id", "source_file", "sheet", "row_number", "loaded_at")
 HEADER = ("city", "department_code", "period_month")
+STAGE = "incoming"
+NOTES = ("refused", "warned")
 
 
 def connect(db_path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
-    """Read-write connection; another writer holding the file is a transient fault."""
+    """Read-write connection; another writer holding the file is a transient fault. Memory is
+    capped so that a large file's staging table spills to disk instead of growing the process."""
     db_path.parent.mkdir(parents=True, exist_ok=True)
     for attempt in range(attempts):
         try:
-            con = duckdb.connect(str(db_path))
+            con = duckdb.connect(str(db_path), config={
+                "memory_limit": os.environ.get("CAMPAIGN_INGEST_MEMORY", "1GB"),
+                "temp_directory": str(db_path.parent / "ingest.tmp")})
             con.execute(SCHEMA_SQL)
             return con
         except duckdb.IOException as exc:
@@ -32,48 +44,161 @@ def connect(db_path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
     raise AssertionError("unreachable")
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, submission_id: str) -> bool:
-    return con.execute("select 1 from submissions where submission_id = ?", [submission_id]).fetchone() is not None
+def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
+    """The submission id under which these exact bytes were accepted before, if any."""
+    row = con.execute("""select submission_id from file_ledger where content_sha256 = ? and status = 'accepted'
+                         union all select submission_id from submissions where submission_id = ? limit 1""",
+                      [sha256, sha256[:16]]).fetchone()
+    return row[0] if row else None
+
+
+def _text(v: Any) -> Any:
+    if v is None or isinstance(v, str):
+        return v
+    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v)
 
 
 def _frame(columns: list[str], records: list[dict[str, Any]]):
     import pandas as pd
-
-    def cell(v: Any) -> Any:
-        return None if v is None else v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v)
-    return pd.DataFrame({c: [cell(r.get(c)) for r in records] for c in columns}, dtype=object)
+    return pd.DataFrame({c: [_text(r.get(c)) for r in records] for c in columns}, dtype=object)
 
 
-def write_submission(con: duckdb.DuckDBPyConnection, table: str, submission: dict[str, Any],
-                     records: list[dict[str, Any]], rejected: list[Rejected], ledger: dict[str, Any]) -> None:
-    """All of one file or nothing. The new submission supersedes earlier ones for the same
-    city, department, kind and period (their rows stay in raw, as history)."""
-    con.execute("begin transaction")
-    try:
-        con.execute("""update submissions set superseded_by = ?, superseded_at = ?
-                       where city = ? and department_code = ? and kind = ? and period_month = ?
-                         and superseded_by is null""",
-                    [submission["submission_id"], submission["loaded_at"], submission["city"],
-                     submission["department_code"], submission["kind"], submission["period_month"]])
-        _insert(con, "submissions", [submission])
-        if records:
-            columns = [r[1] for r in con.execute(f"pragma table_info('{table}')").fetchall()]
-            frame = _frame(columns, records)
-            con.register("incoming", frame)
-            casts = ", ".join(f'cast("{c}" as {t}) as "{c}"' for c, t in
-                              con.execute(f"select column_name, data_type from information_schema.columns "
-                                          f"where table_name = '{table}' order by ordinal_position").fetchall())
-            con.execute(f"insert into {table} select {casts} from incoming")
-            con.unregister("incoming")
-        if rejected:
-            _insert(con, "quarantine", [{**asdict(r), "row_number": r.row, "submission_id": submission["submission_id"],
-                                         "source_file": submission["source_file"], "sheet": submission["sheet"],
-                                         "quarantined_at": submission["loaded_at"]} for r in rejected])
-        _insert(con, "file_ledger", [ledger])
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+class FileLoad:
+    """One file's load. `add` stages parsed rows in temporary tables private to this connection
+    (outside any transaction, so a large file spills to disk instead of filling memory);
+    `reject_*` apply rules across rows; `finish` writes everything in one transaction;
+    `abort` drops the stage and leaves the database as it was."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
+        self.con, self.contract, self.table = con, contract, contract.table
+        types = con.execute("select column_name, data_type from information_schema.columns "
+                            "where table_name = ? order by ordinal_position", [self.table]).fetchall()
+        self.types = {c: t for c, t in types if c not in LINEAGE + HEADER}
+        self.columns = list(self.types)
+        cols = ", ".join(f'"{c}" {t}' for c, t in self.types.items())
+        con.execute(f"create or replace temp table {STAGE} ({cols}, row_number integer)")
+        for name in NOTES:
+            con.execute(f"""create or replace temp table {name} (row_number integer, field varchar, value varchar,
+                            reason_code varchar, message varchar)""")
+        self.staged = 0
+        self.noted = {name: 0 for name in NOTES}
+        self.superseded: list[str] = []     # earlier submissions this file replaces (set by finish)
+
+    def note(self, table: str, rows: list[Rejected]) -> None:
+        """Keep refused rows (`refused`) or warnings (`warned`) of this file until it is settled."""
+        if rows:
+            con = self.con
+            con.register("notes_frame", _frame(["row", "field", "value", "reason_code", "message"],
+                                               [asdict(r) for r in rows]))
+            con.execute(f"insert into {table} select cast(row as integer), field, value, reason_code, message "
+                        "from notes_frame")
+            con.unregister("notes_frame")
+            self.noted[table] += len(rows)
+
+    def add(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
+        if not rows:
+            return
+        frame = _frame(self.columns + ["row_number"], [{**r, "row_number": n} for n, r in rows])
+        casts = ", ".join(f'cast("{c}" as {t})' for c, t in self.types.items())
+        self.con.register("chunk_frame", frame)
+        self.con.execute(f"insert into {STAGE} select {casts}, cast(row_number as integer) from chunk_frame")
+        self.con.unregister("chunk_frame")
+        self.staged += len(rows)
+
+    def _take(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows matched by `sql` (first column: row_number), removed from the stage."""
+        hits = self.con.execute(sql, params or []).fetchall()
+        if hits:
+            self.con.execute(f"create or replace temp table dropped as select * from ({sql})", params or [])
+            self.con.execute(f"delete from {STAGE} where row_number in (select row_number from dropped)")
+            self.staged -= len(hits)
+        return hits
+
+    def reject_duplicates(self, fields: list[str]) -> list[tuple[int, str]]:
+        key = " || '/' || ".join(f'cast("{f}" as varchar)' for f in fields)
+        return self._take(f"""select row_number, key from (
+            select row_number, {key} as key, row_number() over (partition by {key} order by row_number) as seen
+            from {STAGE}) where seen > 1 order by row_number""")
+
+    def reject_daily_total(self, key: str, date: str, hours: str, limit: Decimal) -> list[tuple[int, Decimal]]:
+        return self._take(f"""select row_number, total from (
+            select row_number, sum("{hours}") over (partition by "{key}", "{date}") as total from {STAGE})
+            where total > ? order by row_number""", [limit])
+
+    def reject_outside(self, field: str, first: dt.date, last: dt.date) -> list[tuple[int, dt.date]]:
+        return self._take(f"""select row_number, "{field}" from {STAGE}
+            where "{field}" < ? or "{field}" > ? order by row_number""", [first, last])
+
+    def month_counts(self, fields: tuple[str, ...]) -> Counter[tuple[int, int]]:
+        counts: Counter[tuple[int, int]] = Counter()
+        for f in fields:
+            if f in self.types:
+                for y, m, n in self.con.execute(f"""select year("{f}"), month("{f}"), count(*) from {STAGE}
+                                                    where "{f}" is not null group by all""").fetchall():
+                    counts[(y, m)] += n
+        return counts
+
+    def months_of(self, field: str) -> list[tuple[dt.date, int]]:
+        return self.con.execute(f"""select cast(date_trunc('month', "{field}") as date) as m, count(*) from {STAGE}
+                                    group by m order by m""").fetchall()
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        return self.con.execute(sql.replace("{stage}", STAGE), params or []).fetchall()
+
+    def finish(self, header: dict[str, Any], submissions: list[dict[str, Any]], split_field: str | None,
+               ledger: dict[str, Any]) -> None:
+        """Supersede, insert, commit. `split_field` set: an annual export whose rows go to the part
+        (submission `<id>-YYYYMM`) of their month; otherwise every row goes to `header`'s. Refused
+        rows and warnings go to the first submission written."""
+        con = self.con
+        try:
+            con.execute("begin transaction")
+            for sub in submissions:
+                self.superseded += [r[0] for r in con.execute(
+                    """select submission_id from submissions where city = ? and department_code = ? and kind = ?
+                       and period_month = ? and superseded_by is null""",
+                    [sub["city"], sub["department_code"], sub["kind"], sub["period_month"]]).fetchall()]
+                con.execute("""update submissions set superseded_by = ?, superseded_at = ?
+                               where city = ? and department_code = ? and kind = ? and period_month = ?
+                                 and superseded_by is null""",
+                            [sub["submission_id"], sub["loaded_at"], sub["city"], sub["department_code"],
+                             sub["kind"], sub["period_month"]])
+                _insert(con, "submissions", [sub])
+            if split_field:
+                sub_sql = f"""? || '-' || strftime("{split_field}", '%Y%m')"""
+                period_sql = f"""cast(date_trunc('month', "{split_field}") as date)"""
+            else:
+                sub_sql, period_sql = "?", "cast(? as date)"
+            params = [header["submission_id"], header["source_file"], header["sheet"], header["loaded_at"],
+                      header["city"], header["department_code"]] + ([] if split_field else [header["period_month"]])
+            data = ", ".join(f'"{c}"' for c in self.columns)
+            con.execute(f"""insert into {self.table} (submission_id, source_file, sheet, loaded_at, city, department_code,
+                                                      period_month, row_number, {data})
+                            select {sub_sql}, ?, ?, cast(? as timestamp), ?, ?, {period_sql}, row_number, {data}
+                            from {STAGE}""", params)
+            owner = [submissions[0]["submission_id"], header["source_file"], header["sheet"], header["loaded_at"]]
+            for target, stamp in (("quarantine", "quarantined_at"), ("row_warnings", "warned_at")):
+                con.execute(f"""insert into {target} (submission_id, source_file, sheet, {stamp}, row_number, field,
+                                                      value, reason_code, message)
+                                select ?, ?, ?, cast(? as timestamp), row_number, field, value, reason_code, message
+                                from {"refused" if target == "quarantine" else "warned"} order by row_number""", owner)
+            _insert(con, "file_ledger", [ledger])
+            self._drop()
+            con.execute("commit")
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        try:
+            self.con.execute("rollback")
+        except duckdb.Error:
+            pass               # no transaction open: only the stage to drop
+        self._drop()
+
+    def _drop(self) -> None:
+        for name in (STAGE, *NOTES, "dropped"):
+            self.con.execute(f"drop table if exists {name}")
 
 
 def write_ledger(con: duckdb.DuckDBPyConnection, ledger: dict[str, Any]) -> None:

@@ -1,107 +1,202 @@
-"""One file end to end: read, find the table, resolve metadata, validate, load, archive, receipt."""
+"""One file end to end: guard, read, find the table, resolve metadata, validate, load, archive,
+receipt. A refused file is an outcome recorded in its receipt and the ledger, never an exception;
+only operational faults (a locked database, a missing key) raise."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
+import os
 import re
 import shutil
 import uuid
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest import config, load, metadata, readers, registry as registry_mod
-from ingest.errors import FileRefused
-from ingest.layout import find_table
-from ingest.receipt import Receipt, write_receipt
-from ingest.validate import RowParser, validate
+from ingest import config, history, load, metadata, readers, registry as registry_mod, safety
+from ingest.errors import FileRefused, IngestError
+from ingest.layout import Table, choose
+from ingest.receipt import RECEIPT_ROWS, Receipt, write_receipt
+from ingest.validate import RowParser, reject
+from ingest.values import Period
 
 log = logging.getLogger(__name__)
-_UNSAFE_NAME_RE = re.compile(r"[\x00-\x1f\x7f]|(^|/)\.\.(/|$)")
-MAX_FILE_BYTES = 512 * 1024 * 1024
+MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+_ARCHIVE_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def discover(landing: Path) -> list[str]:
     """Files waiting in landing, oldest first, as paths relative to landing."""
-    files = [p for p in landing.rglob("*") if p.is_file() and not p.name.startswith((".", "~$"))]
-    files.sort(key=lambda p: (p.stat().st_mtime_ns, str(p)))
+    if not landing.exists():
+        return []
+    files = [p for p in landing.rglob("*") if (p.is_file() or p.is_symlink())
+             and not p.name.startswith((".", "~$"))]
+    files.sort(key=lambda p: (p.lstat().st_mtime_ns, str(p)))
     return [p.relative_to(landing).as_posix() for p in files]
 
 
-def ingest_file(rel: str, home: Path | None = None, run_id: str = "cli",
+def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
                 today: dt.date | None = None) -> Receipt:
     """Ingest landing/<rel>. Refusals are outcomes (in the receipt), not exceptions."""
     paths = config.paths(home)
-    source = paths.landing / rel
-    data = source.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
     now = dt.datetime.now()
-    receipt = Receipt(receipt_id=str(uuid.uuid4()), run_id=run_id, source_file=rel, content_sha256=sha,
-                      submission_id=sha[:16], received_at=now)
+    receipt = Receipt(receipt_id=str(uuid.uuid4()), run_id=run_id, source_file=safety.display_name(rel),
+                      content_sha256="", submission_id=None, received_at=now)
+    try:
+        source = safety.check_name(rel, paths.landing)
+    except FileRefused as refused:
+        _refuse(receipt, refused)
+        return _record(paths, receipt, _movable(paths.landing, rel))
+    receipt.content_sha256 = safety.sha256_file(source)
     con = load.connect(paths.raw_db)
     try:
-        if load.already_loaded(con, receipt.submission_id):
-            receipt.status, receipt.reason_code = "duplicate", "duplicate"
-            receipt.message = f"该文件内容与已接收的报送 {receipt.submission_id} 完全相同,不重复入库"
-            _finish(con, receipt, paths, source)
-            return receipt
+        earlier = load.already_loaded(con, receipt.content_sha256)
+        if earlier:
+            receipt.status, receipt.reason_code, receipt.submission_id = "duplicate", "duplicate", earlier
+            receipt.message = f"该文件内容与已接收的报送 {earlier} 完全相同,不重复入库"
+            return _record(paths, receipt, source, con)
+        receipt.submission_id = receipt.content_sha256[:16]
         try:
-            table, records, submission = _parse(rel, source, data, receipt, today or dt.date.today())
+            _ingest(con, rel, source, receipt, today or dt.date.today(), paths)
         except FileRefused as refused:
-            receipt.status, receipt.reason_code, receipt.message = "refused", refused.reason_code, refused.message
-            receipt.submission_id = None
-            _finish(con, receipt, paths, source)
-            return receipt
-        receipt.status = "accepted"
-        receipt.archived_path = _archive(paths, source, rel, now, sha)
-        submission["loaded_at"] = now
-        load.write_submission(con, table.contract.table, submission, records, receipt.rejected,
-                              receipt.ledger_row())
-        _move(paths, source, receipt.archived_path)
+            _refuse(receipt, refused)
+            return _record(paths, receipt, source, con)
     finally:
         con.close()
+    _move(paths, source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.info("%s", receipt.text())
     return receipt
 
 
-def _parse(rel: str, source: Path, data: bytes, receipt: Receipt, today: dt.date):
-    if _UNSAFE_NAME_RE.search(rel):
-        raise FileRefused("unsafe_file_name", "文件名含有控制字符或路径跳转,请重命名后重新提交", file=rel)
-    if not data:
-        raise FileRefused("empty_file", "文件为空", file=rel)
-    if len(data) > MAX_FILE_BYTES:
-        raise FileRefused("file_too_large", "文件超过 512 MB,请拆分后提交", file=rel)
+def _movable(landing: Path, rel: str) -> Path | None:
+    """A file refused for its name that may still go to the archive: one inside landing (a
+    symlink is moved as a link, its target untouched). Paths that leave landing stay put."""
+    if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
+        return None
+    path = landing / rel
+    return path if path.is_symlink() or path.is_file() else None
+
+
+def _refuse(receipt: Receipt, refused: FileRefused) -> None:
+    receipt.status, receipt.reason_code, receipt.message = "refused", refused.reason_code, refused.message
+    receipt.submission_id = None
+    receipt.rows_in = receipt.rows_loaded = receipt.rows_quarantined = receipt.rows_warned = 0
+    receipt.parts = []
+
+
+def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> None:
+    label = receipt.source_file
+    safety.check_size(source, label)
     reg = registry_mod.load()
-    grids = readers.read(source, data)
-    found = next(((g, t) for g in grids if (t := find_table(g)) is not None), None)
-    if found is None:
-        raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头,不是可接收的报送文件",
-                          file=rel)
-    grid, table = found
-    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, grid.envelope)
-    receipt.city, receipt.department_code, receipt.kind = meta.city, meta.department_code, meta.kind
+    table = choose(readers.read(source, label), label)
+    if table is None:
+        raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头"
+                          "(如“项目编号”“身份证号”“问题编号”),不是可接收的报送文件", file=label)
+    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
+    receipt.city, receipt.department_code, receipt.kind, receipt.sheet = \
+        meta.city, meta.department_code, meta.kind, table.sheet
     parser = RowParser(table, reg, meta.city, config.hash_key(), today)
-    good, rejected = validate(parser)
-    receipt.rows_in, receipt.rows_loaded, receipt.rows_quarantined = len(table.rows), len(good), len(rejected)
-    receipt.rejected = rejected
-    if not table.rows:
-        raise FileRefused("no_rows", "文件有表头但没有数据行", file=rel)
-    dates = [r[f] for _, r in good for f in table.contract.period_date_fields if r.get(f)]
-    period = metadata.settle_period(meta, dates, rel)
-    receipt.period_month = period
-    if not good:
-        raise FileRefused("no_valid_rows", f"全部 {len(rejected)} 行都未通过校验,文件未入库", file=rel)
-    header = {"submission_id": receipt.submission_id, "source_file": rel, "sheet": table.sheet,
-              "loaded_at": receipt.received_at, "city": meta.city, "department_code": meta.department_code,
-              "period_month": period}
-    records = [{**header, **record, "row_number": number} for number, record in good]
-    submission: dict[str, Any] = {
-        "submission_id": receipt.submission_id, "city": meta.city, "department_code": meta.department_code,
-        "kind": meta.kind, "period_month": period, "source_file": rel, "file_format": source.suffix.lower().lstrip("."),
-        "sheet": table.sheet, "encoding": grid.encoding, "submitted_at": _submitted_at(grid.envelope),
-        "rows_in": receipt.rows_in, "rows_loaded": receipt.rows_loaded, "rows_quarantined": receipt.rows_quarantined}
-    return table, records, submission
+    writer = load.FileLoad(con, table.contract)
+    try:
+        _stage(table, parser, writer, receipt)
+        receipt.rows_skipped = table.skipped
+        if receipt.rows_found == 0:
+            raise FileRefused("no_rows", "文件有表头但没有数据行", file=label)
+        period = metadata.settle(meta, table.contract, writer.month_counts(table.contract.period_date_fields),
+                                 parser.periods, label, today)
+        receipt.period_label = period.label()
+        split = table.contract.split_field if period.annual else None
+        if split:
+            _reject_outside_year(table, parser, writer, receipt, period)
+        receipt.period_month = None if split else dt.date(period.year, period.month, 1)
+        ctx = history.Context(writer, parser, reg, meta.city, meta.department_code, receipt.period_month)
+        _keep(writer, receipt, "warnings", history.warnings(ctx))
+        _submission_gate(writer, parser, receipt, today, paths)
+        if writer.staged == 0:
+            raise FileRefused("no_valid_rows", f"全部 {receipt.rows_found} 行数据都未通过校验,文件未入库;"
+                              "请按问题行清单修改后重新提交", file=label)
+        receipt.rows_in, receipt.rows_loaded = receipt.rows_found, writer.staged
+        receipt.rows_quarantined, receipt.rows_warned = writer.noted["refused"], writer.noted["warned"]
+        receipt.archived_path = _archive_path(paths, rel, receipt)
+        submissions = _submissions(writer, receipt, source, table, split)
+        receipt.status = "accepted"
+        header = {"submission_id": submissions[0]["submission_id"] if not split else receipt.submission_id,
+                  "source_file": label, "sheet": table.sheet, "loaded_at": receipt.received_at,
+                  "city": meta.city, "department_code": meta.department_code, "period_month": receipt.period_month}
+        writer.finish(header, submissions, split, receipt.ledger_row())
+        receipt.supersedes = writer.superseded
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _submission_gate(writer: load.FileLoad, parser: RowParser, receipt: Receipt, today: dt.date,
+                     paths: config.Paths) -> None:
+    """The GX submission gate on the staged rows (expectations.submission): it may quarantine more
+    rows or refuse the file. Optional: CAMPAIGN_SUBMISSION_GATE=off skips it. Imported only here,
+    never with this module: GX takes seconds to import."""
+    if os.environ.get("CAMPAIGN_SUBMISSION_GATE", "on").strip().lower() in {"off", "0", "false", "no"}:
+        return
+    from expectations.submission import gate_stage
+    _keep(writer, receipt, "rejected", gate_stage(writer, parser.header, receipt, today, paths))
+    receipt.rejected.sort(key=lambda r: r.row)
+
+
+def _keep(writer: load.FileLoad, receipt: Receipt, kind: str, rows: list) -> None:
+    """Note refused rows or warnings in the database; list the first ones in the receipt."""
+    writer.note("refused" if kind == "rejected" else "warned", rows)
+    listed = getattr(receipt, kind)
+    listed.extend(rows[:max(RECEIPT_ROWS - len(listed), 0)])
+
+
+def _stage(table: Table, parser: RowParser, writer: load.FileLoad, receipt: Receipt) -> None:
+    """Every data row into the stage or the refused list, chunk by chunk; then rules across rows."""
+    for chunk in table.data_chunks():
+        good, bad, warned = parser.parse_chunk(chunk)
+        receipt.rows_found += len(chunk)
+        writer.add(good)
+        _keep(writer, receipt, "rejected", bad)
+        _keep(writer, receipt, "warnings", warned)
+    for check in table.contract.checks:
+        if check["rule"] == "unique":
+            hits = writer.reject_duplicates(check["fields"])
+            _keep(writer, receipt, "rejected", [reject(n, "duplicate_key", parser.header(check["fields"][0]), key)
+                                                for n, key in hits])
+        elif check["rule"] == "daily_hours_max":
+            hits = writer.reject_daily_total(check["key"], check["date"], check["hours"], check["max"])
+            _keep(writer, receipt, "rejected", [reject(n, "daily_hours_exceeded", parser.header(check["hours"]),
+                                                       f"{total:f}") for n, total in hits])
+    receipt.rejected.sort(key=lambda r: r.row)
+
+
+def _reject_outside_year(table: Table, parser: RowParser, writer: load.FileLoad, receipt: Receipt,
+                         period: Period) -> None:
+    field = table.contract.split_field
+    hits = writer.reject_outside(field, dt.date(period.year, 1, 1), dt.date(period.year, 12, 31))
+    _keep(writer, receipt, "rejected", [reject(n, "outside_period", parser.header(field), day.isoformat(),
+                                               allowed=period.label()) for n, day in hits])
+    receipt.rejected.sort(key=lambda r: r.row)
+
+
+def _submissions(writer: load.FileLoad, receipt: Receipt, source: Path, table: Table,
+                 split: str | None) -> list[dict[str, Any]]:
+    """The submission rows: one for a monthly file; one per month for an annual export (its refused
+    rows counted with the first month's)."""
+    common = {"city": receipt.city, "department_code": receipt.department_code, "kind": receipt.kind,
+              "source_file": receipt.source_file, "file_format": source.suffix.lower().lstrip(".") or "unknown",
+              "sheet": table.sheet, "encoding": table.grid.encoding, "loaded_at": receipt.received_at,
+              "submitted_at": _submitted_at(table.grid.envelope), "content_sha256": receipt.content_sha256}
+    if not split:
+        return [{**common, "submission_id": receipt.submission_id, "period_month": receipt.period_month,
+                 "rows_in": receipt.rows_in, "rows_loaded": receipt.rows_loaded,
+                 "rows_quarantined": receipt.rows_quarantined}]
+    subs = []
+    for i, (month, loaded) in enumerate(writer.months_of(split)):
+        refused = receipt.rows_quarantined if i == 0 else 0
+        subs.append({**common, "submission_id": f"{receipt.submission_id}-{month:%Y%m}", "period_month": month,
+                     "rows_in": loaded + refused, "rows_loaded": loaded, "rows_quarantined": refused})
+    receipt.parts = [s["submission_id"] for s in subs]
+    return subs
 
 
 def _submitted_at(envelope: dict) -> dt.datetime | None:
@@ -112,21 +207,63 @@ def _submitted_at(envelope: dict) -> dt.datetime | None:
     return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
-def _archive(paths: config.Paths, source: Path, rel: str, now: dt.datetime, sha: str) -> str:
-    """Where the file goes once processed; nothing is deleted."""
-    target = paths.archive / Path(rel).parent / f"{now:%Y%m%dT%H%M%S%f}-{sha[:8]}-{source.name}"
-    return target.relative_to(paths.home).as_posix()
+def _archive_path(paths: config.Paths, rel: str, receipt: Receipt) -> str:
+    """Where the file goes once processed (nothing is deleted); personal numbers and control
+    characters never reach the stored name."""
+    safe = _ARCHIVE_UNSAFE_RE.sub("_", safety.display_name(rel))
+    parent = Path(safe).parent if ".." not in Path(safe).parts else Path("_unsafe")
+    name = f"{receipt.received_at:%Y%m%dT%H%M%S%f}-{(receipt.content_sha256 or 'nohash')[:8]}-{Path(safe).name}"
+    return (paths.archive.relative_to(paths.home) / parent / name).as_posix()
 
 
-def _finish(con, receipt: Receipt, paths: config.Paths, source: Path) -> None:
-    receipt.archived_path = _archive(paths, source, receipt.source_file, receipt.received_at, receipt.content_sha256)
-    load.write_ledger(con, receipt.ledger_row())
-    _move(paths, source, receipt.archived_path)
+def _record(paths: config.Paths, receipt: Receipt, source: Path | None, con=None) -> Receipt:
+    """Ledger, archive and receipt of a file that was not accepted."""
+    if source is not None:
+        receipt.archived_path = _archive_path(paths, receipt.source_file, receipt)
+    own = con is None
+    con = con or load.connect(paths.raw_db)
+    try:
+        load.write_ledger(con, receipt.ledger_row())
+    finally:
+        if own:
+            con.close()
+    if source is not None:
+        _move(paths, source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.info("%s", receipt.text())
+    return receipt
 
 
-def _move(paths: config.Paths, source: Path, archived: str) -> None:
+def _move(paths: config.Paths, source: Path, archived: str | None) -> None:
+    if archived is None:
+        return
     target = paths.home / archived
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.move(str(source), str(target))
+
+
+def peek_month(source: Path, rel: str) -> str | None:
+    """The reporting month (YYYY-MM; YYYY for an annual export) ingest would settle for a file
+    in landing, without loading it; None when it cannot be settled."""
+    import duckdb
+
+    from ingest.contracts import all_contracts
+    try:
+        reg = registry_mod.load()
+        table = choose(readers.read(source, rel), rel)
+        if table is None:
+            return None
+        meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
+        parser = RowParser(table, reg, meta.city, b"peek", dt.date.today())
+        with duckdb.connect() as con:
+            con.execute((Path(load.__file__).parent / "schema.sql").read_text(encoding="utf-8"))
+            writer = load.FileLoad(con, all_contracts()[table.contract.kind])
+            for chunk in table.data_chunks():
+                writer.add(parser.parse_chunk(chunk)[0])
+            period = metadata.settle(meta, table.contract, writer.month_counts(table.contract.period_date_fields),
+                                     parser.periods, rel, dt.date.today())
+            writer.abort()
+        return str(period.year) if period.annual else f"{period.year}-{period.month:02d}"
+    except (IngestError, OSError, ValueError) as exc:
+        log.info("%s: month not settled (%s)", rel, exc)
+        return None

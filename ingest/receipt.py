@@ -1,4 +1,6 @@
-"""The receipt of one file: what was accepted, and each refused row with the reason (Chinese)."""
+"""The receipt of one file: what was accepted, and each refused row with the reason (Chinese).
+Written as JSON (machines), a short text (the clerk) and, when rows were refused, a CSV the
+clerk can open in Excel (formula-looking values escaped)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,9 +9,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ingest.safe_csv import write_csv
 from ingest.validate import Rejected
 
 STATUS_ZH = {"accepted": "已接收", "refused": "已退回", "duplicate": "重复提交(已忽略)"}
+RECEIPT_ROWS = 10_000        # refused rows / warnings listed in one receipt (all are in the raw database)
+TEXT_ROWS = 200              # of which the text note shows
 
 
 @dataclass
@@ -28,14 +33,23 @@ class Receipt:
     department_code: str | None = None
     kind: str | None = None
     period_month: dt.date | None = None
-    rows_in: int = 0
+    period_label: str | None = None      # '2022-05', or '2021年度' for an annual export
+    sheet: str | None = None
+    rows_in: int = 0                     # data rows taken in (0 when the file is refused)
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    rows_skipped: int = 0                # blank, 合计 and footer rows: not data
+    rows_warned: int = 0
+    rows_found: int = 0                  # data rows seen, also when the file is refused
+    parts: list[str] = field(default_factory=list)   # submission ids of an annual export's months
+    supersedes: list[str] = field(default_factory=list)  # earlier submissions of the same period replaced
     rejected: list[Rejected] = field(default_factory=list)
+    warnings: list[Rejected] = field(default_factory=list)
 
     def ledger_row(self) -> dict[str, Any]:
         row = asdict(self)
-        row.pop("rejected")
+        for key in ("rejected", "warnings", "parts", "supersedes", "sheet", "rows_found"):
+            row.pop(key)
         return row
 
     def to_json(self) -> dict[str, Any]:
@@ -49,23 +63,46 @@ class Receipt:
         name = PurePosixPath(self.source_file).name
         lines = [f"文件《{name}》:{STATUS_ZH[self.status]}"]
         if self.status == "accepted":
-            period = self.period_month.strftime("%Y年%m月") if self.period_month else ""
-            lines.append(f"填报期间 {period},共 {self.rows_in} 行,入库 {self.rows_loaded} 行,"
-                         f"退回 {self.rows_quarantined} 行。")
+            period = self.period_label or ""
+            if self.period_month and not self.parts:
+                period = self.period_month.strftime("%Y年%m月")
+            lines.append(f"填报期间 {period},共 {self.rows_in} 行数据,入库 {self.rows_loaded} 行,"
+                         f"退回 {self.rows_quarantined} 行" + (f",另有 {self.rows_warned} 行请核实" if self.rows_warned else "")
+                         + "。")
+            if self.supersedes:
+                lines.append(f"本文件替换了同一期间此前提交的报送({'、'.join(self.supersedes)}):"
+                             "旧数据不再计入统计,仍保留在历史记录中。")
         elif self.message:
             lines.append(f"原因:{self.message}")
-        for r in self.rejected:
-            lines.append(f"  第 {r.row} 行 [{r.field}]:{r.message}")
         if self.rejected:
-            lines.append("请修改以上行后,将整个文件重新提交(新文件会替换本月已提交的数据)。")
+            lines.append("以下行未入库:" if self.status == "accepted" else "文件中的问题行:")
+            lines += [f"  第 {r.row} 行 [{r.field}]:{r.message}" for r in self.rejected[:TEXT_ROWS]]
+            if self.rows_quarantined > TEXT_ROWS or len(self.rejected) > TEXT_ROWS:
+                lines.append("  ……其余见随附的问题行清单(CSV)")
+            lines.append("请修改以上行后,将整个文件重新提交(新文件会替换本期已提交的数据)。")
+        if self.warnings:
+            lines.append("以下行已入库,但请核实:")
+            lines += [f"  第 {r.row} 行 [{r.field}]:{r.message}" for r in self.warnings[:TEXT_ROWS]]
         return "\n".join(lines)
 
 
+def receipt_dir(receipts_dir: Path, source_file: str) -> Path:
+    """Receipts mirror the landing folders; a path that tries to leave them lands in _unsafe/."""
+    parent = PurePosixPath(source_file).parent
+    if parent.is_absolute() or any(p in ("..", ".") for p in parent.parts):
+        return receipts_dir / "_unsafe"
+    return receipts_dir / parent
+
+
 def write_receipt(receipts_dir: Path, receipt: Receipt) -> Path:
-    base = receipts_dir / PurePosixPath(receipt.source_file).parent
+    base = receipt_dir(receipts_dir, receipt.source_file)
     base.mkdir(parents=True, exist_ok=True)
     stem = f"{receipt.received_at:%Y%m%dT%H%M%S}-{receipt.receipt_id[:8]}"
     (base / f"{stem}.json").write_text(json.dumps(receipt.to_json(), ensure_ascii=False, indent=1, default=str),
                                        encoding="utf-8")
     (base / f"{stem}.txt").write_text(receipt.text() + "\n", encoding="utf-8")
+    if receipt.rejected or receipt.warnings:
+        rows = [[r.row, "未入库" if kind == "rejected" else "请核实", r.field, r.value, r.message]
+                for kind in ("rejected", "warnings") for r in getattr(receipt, kind)]
+        write_csv(base / f"{stem}.csv", ["行号", "处理", "字段", "填写的值", "原因"], rows)
     return base / f"{stem}.json"

@@ -27,20 +27,27 @@ class Registry:
         self._lookup: dict[tuple[str, str], str] = {}
         for d in departments:
             for label in (d.name, *d.aliases):
-                self._lookup[(d.city, self._key(d.city, label))] = d.code
+                key = (d.city, self._key(d.city, label))
+                if self._lookup.setdefault(key, d.code) != d.code:
+                    raise ValueError(f"registry: “{label}” names both {self._lookup[key]} and {d.code} in {d.city}")
 
-    @staticmethod
-    def _key(city: str, label: str) -> str:
-        """'格尔木市发展和改革委员会', '市发改委' and '发改委' share the part after city/'市'."""
+    def _key(self, city: str, label: str) -> str:
+        """'青海省格尔木市发展和改革委员会', '市发改委' and '发改委' share the part after
+        province/city/'市'; '和' is dropped ('住房城乡建设局' = '住房和城乡建设局')."""
         text = clean_text(label).replace(" ", "")
+        province = self.cities.get(city, "")
+        if province and text.startswith(province):
+            text = text[len(province):]
         for prefix in (city, city.removesuffix("市")):
             if text.startswith(prefix) and len(text) > len(prefix):
                 text = text[len(prefix):]
                 break
-        return text.removeprefix("市") or text
+        return (text.removeprefix("市") or text).replace("和", "")
 
     def city(self, label: str) -> str | None:
-        text = clean_text(label)
+        text = clean_text(label).replace(" ", "")
+        for province in set(self.cities.values()):
+            text = text.removeprefix(province)
         if text in self.cities:
             return text
         matches = [c for c in self.cities if text == c.removesuffix("市")]
@@ -55,8 +62,16 @@ class Registry:
         return self._lookup.get((city, self._key(city, label)))
 
     def suggest(self, city: str, label: str, n: int = 3) -> list[str]:
-        names = [d.name for d in self.departments.values() if d.city == city]
-        return difflib.get_close_matches(clean_text(label), names, n=n, cutoff=0.3)
+        """Registry names closest to an unknown label (by name or alias), best first."""
+        want = self._key(city, label)
+        scored: dict[str, float] = {}
+        for (c, key), code in self._lookup.items():
+            if c == city:
+                name = self.departments[code].name
+                score = difflib.SequenceMatcher(None, want, key).ratio()
+                scored[name] = max(score, scored.get(name, 0.0))
+        ranked = sorted((s, name) for name, s in scored.items() if s >= 0.4)
+        return [name for _, name in reversed(ranked)][:n]
 
 
 @lru_cache(maxsize=4)

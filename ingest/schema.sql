@@ -117,3 +117,22 @@ create table if not exists raw_issue (
     rectified_date    date,
     review_result     varchar                     -- 通过 | 未通过 | null
 );
+
+-- Rows that loaded with a caution (warn-level rules): shown in the receipt, never blocking.
+create table if not exists row_warnings (
+    submission_id     varchar not null,
+    source_file       varchar not null,
+    sheet             varchar,
+    row_number        integer not null,
+    field             varchar,
+    value             varchar,                    -- masked when the field is personal data
+    reason_code       varchar not null,
+    message           varchar not null,           -- Chinese
+    warned_at         timestamp not null
+);
+
+-- Added columns (kept additive so that older raw databases upgrade in place).
+alter table file_ledger add column if not exists period_label varchar;      -- 2022-05 | 2021年度
+alter table file_ledger add column if not exists rows_skipped integer default 0;  -- blank/合计/footer
+alter table file_ledger add column if not exists rows_warned integer default 0;
+alter table submissions add column if not exists content_sha256 varchar;   -- parts of one annual file share it

@@ -1,6 +1,7 @@
 """The run summary: files accepted and refused, rows per kind, rows per mart, where it was published."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -25,12 +26,24 @@ def summarise(paths: Paths) -> dict:
             out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
                 """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
                    where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
-    if paths.published_db.exists():
+    from ingest import pg
+    if pg.target() == "postgres":   # the published marts live in PostgreSQL, not in a file
+        from ingest.warehouse_pg import published_counts
+        out["warehouse"] = f"{pg.safe_dsn(pg.dsn())} (schema marts)"
+        out["marts"] = published_counts()
+    elif paths.published_db.exists():
         with duckdb.connect(str(paths.published_db), read_only=True) as con:
             tables = [t for (t,) in con.execute("""select table_name from information_schema.tables
                       where table_schema = 'marts' order by table_name""").fetchall()]
             out["marts"] = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
+    out["quality"] = _latest_audit(paths)
     return out
+
+
+def _latest_audit(paths: Paths) -> dict | None:
+    """The last mart audit (written by ingest.warehouse.audit): outcome and its Data Docs."""
+    path = paths.home / "quality" / "latest_audit.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def render(s: dict) -> str:
@@ -50,6 +63,10 @@ def render(s: dict) -> str:
     lines.append("Rows per mart:")
     lines += [f"  marts.{t:28} {n:>8}" for t, n in s["marts"].items()] or ["  (no published warehouse yet)"]
     lines.append(f"Published warehouse: {s['warehouse']}")
+    if q := s.get("quality"):
+        verdict = "passed" if q["success"] else "FAILED, nothing published: " + "; ".join(q["failed"])
+        lines.append(f"Quality audit (run {q['run_id']}): {q['expectations']} expectations, {verdict}")
+        lines.append(f"GX Data Docs: {q['data_docs']}")
     return "\n".join(lines)
 
 

@@ -1,43 +1,70 @@
-"""Row rules of each kind: typed, normalised records, or quarantine with a reason in Chinese."""
+"""Row rules of each kind: typed, normalised records, or quarantine with a reason in Chinese.
+
+Rules that look at one row run here, chunk by chunk; rules across rows (unique codes, a
+volunteer's hours per day) and across submissions (warnings) run in SQL (ingest.load).
+"""
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
 from ingest import pii
-from ingest.contracts import Field, header_unit
-from ingest.layout import Table
+from ingest.contracts import Field
+from ingest.layout import NumericText, Table
 from ingest.registry import Registry
-from ingest.values import UNIT_FACTORS, clean_text, parse_amount, parse_date, parse_decimal, unit_in
+from ingest.values import UNIT_FACTORS, clean_text, is_blank, parse_amount, parse_date, parse_hours, unit_in
 
+MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
+MAX_CODE_CHARS = 64
+MAX_AMOUNT = Decimal(10) ** 16   # decimal(18,2) holds below this; no campaign project comes near
+CACHE_VALUES = 200_000           # outcomes remembered per field (then forgotten, not grown)
+SHOWN_CHARS = 60                 # a refused value is shown at most this long
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
 MESSAGES = {
     "missing_required": "必填项“{field}”为空",
     "bad_number": "“{field}”不是有效的数字:{value}",
     "negative_amount": "“{field}”不能为负数:{value}",
-    "bad_date": "“{field}”不是有效的日期:{value}",
+    "bad_date": "“{field}”不是有效的日期:{value}(应如 2022-05-20 或 2022年5月20日)",
     "date_in_future": "“{field}”晚于今天:{value}",
     "bad_value": "“{field}”的值“{value}”不在允许范围内({allowed})",
+    "bad_code": "“{field}”过长或含有非法字符:{value}",
     "unknown_department": "“{field}”中的单位“{value}”不在单位名册中(相近的单位:{allowed})",
     "hours_out_of_range": "“{field}”须大于 0 且不超过 24 小时:{value}",
     "bad_id_number": "身份证号码校验不通过(应为 18 位且校验位正确):{value}",
-    "id_not_text": "身份证号码被 Excel 存成了数字,末尾数字已丢失,请将该列设为文本后重新填写:{value}",
+    "id_not_text": "身份证号码被 Excel 存成了数字或科学计数法,末尾数字可能已丢失,"
+                   "请将该列设为“文本”格式后重新填写:{value}",
     "bad_phone": "手机号码应为 11 位且以 13–19 开头:{value}",
     "date_order": "“{field}”({value})早于“{other}”",
     "missing_rectified_date": "整改状态为“{value}”时必须填写“{field}”",
-    "duplicate_key": "“{field}”重复:{value}(本文件中已出现过)",
+    "duplicate_key": "“{field}”重复:{value}(本文件中已出现过,只保留第一次出现的行)",
     "daily_hours_exceeded": "同一志愿者同一天的服务时长合计超过 24 小时(当天合计 {value} 小时)",
+    "cell_too_long": "“{field}”内容过长(超过 {allowed} 个字符),请精简:{value}",
+    "not_a_value": "“{field}”应为单个值,而不是列表或对象:{value}",
+    "outside_period": "“{field}”({value})不在填报期间 {allowed} 内,无法归入任何月份",
 }
+WARNINGS = {
+    "above_other": "“{field}”({value})大于“{other}”,请核实",
+    "cumulative_decreased": "“{field}”少于 {other}(本期 {value}),累计数不应减少,请核实",
+    "stage_regressed": "“{field}”从此前的“{other}”倒退为“{value}”,请核实",
+    "reported_by_other_department": "项目“{value}”本月也由{other}报送,以最后提交的为准,请核实是否重复",
+    "outside_period": "“{field}”({value})不在填报月份 {other} 内,已按原日期入库,请核实",
+    "unexpected_value": "整改状态为“{other}”却填写了“{field}”({value}),请核实",
+    "status_regressed": "“{field}”从此前的“{other}”倒退为“{value}”且复核结果不是“未通过”,请核实",
+}
+_ID_WRAPPER_RE = re.compile(r'^(?:=\s*"(.*)"|\'(.*))$')
+_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
+_PHONE_PREFIX_RE = re.compile(r"^(\+?86)")
 
 
 @dataclass
 class Rejected:
+    """A row that did not load (or, in a receipt's warnings, loaded with a caution)."""
     row: int
     field: str          # header as the clerk wrote it
-    value: str          # masked when personal data
+    value: str          # masked when personal data; shortened
     reason_code: str
     message: str
 
@@ -48,9 +75,16 @@ class RowError(Exception):
         self.code, self.field, self.value, self.extra = code, field, value, extra
 
 
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    text = pii.redact(clean_text(value))
+    return text if len(text) <= limit else f"{text[:limit]}…(共 {len(text):,} 字符)"
+
+
 def _shown(f: Field, value: Any) -> str:
-    text = clean_text(value)
-    return PERSONAL_TYPES[f.type](text) if f.type in PERSONAL_TYPES and text else text
+    if f.type in PERSONAL_TYPES:
+        text = clean_text(value)
+        return PERSONAL_TYPES[f.type](text[:40]) if text else ""
+    return shown(value)
 
 
 def reject(row: int, code: str, field: str, value: str, **extra: str) -> Rejected:
@@ -59,42 +93,99 @@ def reject(row: int, code: str, field: str, value: str, **extra: str) -> Rejecte
     return Rejected(row, field, value, code, msg)
 
 
+def warn(row: int, code: str, field: str, value: str, other: str = "") -> Rejected:
+    return Rejected(row, field, value, code, WARNINGS[code].format(field=field, value=value, other=other))
+
+
 class RowParser:
     def __init__(self, table: Table, registry: Registry, city: str, key: bytes, today: dt.date) -> None:
         self.table, self.registry, self.city, self.key, self.today = table, registry, city, key, today
         title_unit = next((u for u in map(unit_in, table.preamble) if u), None)
-        self.units = {i: header_unit(table.headers[i]) or title_unit or UNIT_FACTORS["元"]
-                      for i in table.columns}
+        self.units = {i: table.units.get(i) or title_unit or UNIT_FACTORS["元"] for i in table.columns}
+        self.plan = [(i, name, table.contract.fields[name], {}) for i, name in table.columns.items()]
+        self.periods: set[str] = set()       # distinct 填报期间 column values
         self.parsers: dict[str, Callable[[Field, Any, int], Any]] = {
-            "text": self._text, "enum": self._enum, "department": self._department,
-            "amount": self._amount, "date": self._date, "hours": self._hours, "period": self._text,
+            "text": self._text, "code": self._code, "enum": self._enum, "department": self._department,
+            "amount": self._amount, "date": self._date, "hours": self._hours, "period": self._period,
             "person_name": self._person_name, "id_number": self._id_number, "phone": self._phone}
 
     def header(self, name: str) -> str:
         return next((self.table.headers[i] for i, n in self.table.columns.items() if n == name), name)
 
     def parse(self, cells: list[Any]) -> dict[str, Any]:
+        """One row's typed record, or RowError for its first bad cell. Each field remembers the
+        outcome for values it has seen (a city-year export repeats names, dates, teams, hours)."""
         record: dict[str, Any] = {}
-        for i, name in self.table.columns.items():
-            f = self.table.contract.fields[name]
-            raw = cells[i] if i < len(cells) else None
-            if clean_text(raw) == "":
-                if f.required:
-                    raise RowError("missing_required", self.header(name), "")
-                record[name] = None
-                continue
-            record[name] = self.parsers[f.type](f, raw, i)
+        width = len(cells)
+        for i, name, f, cache in self.plan:
+            raw = cells[i] if i < width else None
+            key = raw if type(raw) is str else (type(raw), raw)
+            try:
+                value, error = cache[key]
+            except KeyError:
+                value, error = cache[key] = self._cell(f, raw, i)
+                if len(cache) > CACHE_VALUES:
+                    cache.clear()
+            except TypeError:                       # unhashable: a list or object from JSON
+                value, error = self._cell(f, raw, i)
+            if error is not None:
+                raise RowError(error[0], error[1], error[2], **error[3])
+            record[name] = value
         return record
+
+    def _cell(self, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
+        """(value, None) or (None, (code, field, shown value, extra))."""
+        try:
+            if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
+                raise RowError("cell_too_long", self.header(f.name), shown(raw, 20), allowed=f"{MAX_CELL_CHARS:,}")
+            if isinstance(raw, (list, dict)):
+                raise RowError("not_a_value", self.header(f.name), shown(raw))
+            if raw is None or (isinstance(raw, str) and (not raw.strip() or len(raw) <= 6 and is_blank(raw))):
+                if f.required:
+                    raise RowError("missing_required", self.header(f.name), "")
+                return None, None
+            return self.parsers[f.type](f, raw, i), None
+        except RowError as e:
+            return None, (e.code, e.field, e.value, e.extra)
+
+    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[tuple[int, dict[str, Any]]], list[Rejected], list[Rejected]]:
+        """(good rows, rejected rows, warnings) of one chunk; every row lands in exactly one of
+        the first two lists."""
+        good: list[tuple[int, dict[str, Any]]] = []
+        bad: list[Rejected] = []
+        for number, cells in rows:
+            try:
+                good.append((number, self.parse(cells)))
+            except RowError as e:
+                bad.append(reject(number, e.code, e.field, str(e.value), **e.extra))
+        for check in self.table.contract.checks:
+            if check["rule"] in ROW_CHECKS:
+                good, more = ROW_CHECKS[check["rule"]](self, good, check)
+                bad.extend(more)
+        warned = [w for rule in self.table.contract.warnings if rule["rule"] in ROW_WARNINGS
+                  for w in ROW_WARNINGS[rule["rule"]](self, good, rule)]
+        return good, bad, warned
 
     def _fail(self, code: str, f: Field, raw: Any, **extra: str) -> RowError:
         return RowError(code, self.header(f.name), _shown(f, raw), **extra)
 
     def _text(self, f: Field, raw: Any, i: int) -> str:
-        return clean_text(raw)
+        return pii.redact(clean_text(raw))
+
+    def _code(self, f: Field, raw: Any, i: int) -> str:
+        code = clean_text(raw).replace(" ", "")
+        if len(code) > MAX_CODE_CHARS or any(c in code for c in "\"'<>\\"):
+            raise self._fail("bad_code", f, raw)
+        return pii.redact(code)
+
+    def _period(self, f: Field, raw: Any, i: int) -> str:
+        value = clean_text(raw)
+        self.periods.add(value)
+        return value
 
     def _enum(self, f: Field, raw: Any, i: int) -> str:
-        value = clean_text(raw).replace(" ", "")
-        if value not in f.values:
+        value = f.canonical(clean_text(raw).replace(" ", ""))
+        if value is None:
             raise self._fail("bad_value", f, raw, allowed="、".join(f.values))
         return value
 
@@ -108,8 +199,10 @@ class RowParser:
     def _amount(self, f: Field, raw: Any, i: int) -> Decimal:
         try:
             amount = parse_amount(raw, self.units[i])
-        except ValueError:
+        except (ValueError, ArithmeticError):
             raise self._fail("bad_number", f, raw) from None
+        if abs(amount) >= MAX_AMOUNT:
+            raise self._fail("bad_number", f, raw)
         if amount < 0:
             raise self._fail("negative_amount", f, raw)
         return amount
@@ -125,8 +218,8 @@ class RowParser:
 
     def _hours(self, f: Field, raw: Any, i: int) -> Decimal:
         try:
-            hours = parse_decimal(raw)
-        except ValueError:
+            hours = parse_hours(raw)
+        except (ValueError, ArithmeticError):
             raise self._fail("bad_number", f, raw) from None
         if not Decimal(0) < hours <= Decimal(24):
             raise self._fail("hours_out_of_range", f, raw)
@@ -136,37 +229,47 @@ class RowParser:
         return pii.mask_name(clean_text(raw).replace(" ", ""))
 
     def _id_number(self, f: Field, raw: Any, i: int) -> str:
-        if isinstance(raw, float):
+        number = id_text(raw)
+        if number is None:
             raise self._fail("id_not_text", f, raw)
-        number = pii.normalise_id(clean_text(raw))
         if not pii.id_is_valid(number):
             raise self._fail("bad_id_number", f, raw)
         return pii.volunteer_key(number, self.key)
 
     def _phone(self, f: Field, raw: Any, i: int) -> str:
-        phone = clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw).replace(" ", "").replace("-", "")
+        text = clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+        phone = _PHONE_PREFIX_RE.sub("", re.sub(r"[\s\-()]", "", text)) if len(text) > 11 else text
         if not pii.phone_is_valid(phone):
             raise self._fail("bad_phone", f, raw)
         return pii.mask_phone(phone)
 
 
-def validate(parser: RowParser) -> tuple[list[tuple[int, dict[str, Any]]], list[Rejected]]:
-    """Every data row ends up in exactly one of the two lists."""
-    good: list[tuple[int, dict[str, Any]]] = []
-    bad: list[Rejected] = []
-    for number, cells in parser.table.rows:
-        try:
-            good.append((number, parser.parse(cells)))
-        except RowError as e:
-            bad.append(reject(number, e.code, e.field, str(e.value), **e.extra))
-    for check in parser.table.contract.checks:
-        good, more = CHECKS[check["rule"]](parser, good, check)
-        bad.extend(more)
-    bad.sort(key=lambda r: r.row)
-    return good, bad
+def id_text(raw: Any) -> str | None:
+    """An ID number as exact text, or None when the cell cannot hold it exactly: Excel keeps
+    15 significant digits of a number, so an 18-digit ID typed as a number is recovered only
+    from digits stored in full that no float could have produced."""
+    if isinstance(raw, bool) or isinstance(raw, float):
+        return None
+    if isinstance(raw, int):
+        return str(raw)
+    text = clean_text(raw).replace(" ", "")
+    m = _ID_WRAPPER_RE.match(text)
+    if m:
+        text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
+    if _SCIENTIFIC_RE.match(text):
+        return None
+    if isinstance(raw, NumericText):
+        if not text.isdigit() or float(int(text)) == int(text):
+            return None
+    return pii.normalise_id(text)
 
 
 Rows = list[tuple[int, dict[str, Any]]]
+
+
+def yuan(value: Any) -> str:
+    """An amount as stored (yuan), said so: the clerk's header may be in 万元."""
+    return f"{value:,.2f} 元" if isinstance(value, Decimal) else str(value)
 
 
 def _not_before(p: RowParser, rows: Rows, c: dict) -> tuple[Rows, list[Rejected]]:
@@ -190,30 +293,18 @@ def _required_when(p: RowParser, rows: Rows, c: dict) -> tuple[Rows, list[Reject
     return keep, bad
 
 
-def _daily_hours_max(p: RowParser, rows: Rows, c: dict) -> tuple[Rows, list[Rejected]]:
-    totals: dict[tuple, Decimal] = defaultdict(Decimal)
-    for _, r in rows:
-        totals[(r[c["key"]], r[c["date"]])] += r[c["hours"]]
-    over = {k for k, v in totals.items() if v > c["max"]}
-    keep = [(n, r) for n, r in rows if (r[c["key"]], r[c["date"]]) not in over]
-    bad = [reject(n, "daily_hours_exceeded", p.header(c["hours"]), str(totals[(r[c["key"]], r[c["date"]])]))
-           for n, r in rows if (r[c["key"]], r[c["date"]]) in over]
-    return keep, bad
+def _not_above(p: RowParser, rows: Rows, c: dict) -> list[Rejected]:
+    return [warn(n, "above_other", p.header(c["field"]), yuan(r[c["field"]]), p.header(c["other"]))
+            for n, r in rows if r.get(c["field"]) is not None and r.get(c["other"]) is not None
+            and r[c["field"]] > r[c["other"]]]
 
 
-def _unique_key(p: RowParser, rows: Rows, fields: tuple[str, ...]) -> tuple[Rows, list[Rejected]]:
-    seen, keep, bad = set(), [], []
-    for n, r in rows:
-        k = tuple(r[f] for f in fields)
-        if k in seen:
-            bad.append(reject(n, "duplicate_key", p.header(fields[0]), "/".join(map(str, k))))
-        else:
-            seen.add(k)
-            keep.append((n, r))
-    return keep, bad
+def _absent_when(p: RowParser, rows: Rows, c: dict) -> list[Rejected]:
+    return [warn(n, "unexpected_value", p.header(c["field"]), str(r[c["field"]]), r[c["when"]])
+            for n, r in rows if r.get(c["field"]) is not None and r.get(c["when"]) in c["in"]]
 
 
-CHECKS: dict[str, Callable[[RowParser, Rows, dict], tuple[Rows, list[Rejected]]]] = {
-    "not_before": _not_before, "required_when": _required_when, "daily_hours_max": _daily_hours_max,
-    "unique": lambda p, rows, c: _unique_key(p, rows, tuple(c["fields"])),
-}
+ROW_CHECKS: dict[str, Callable[[RowParser, Rows, dict], tuple[Rows, list[Rejected]]]] = {
+    "not_before": _not_before, "required_when": _required_when}
+ROW_WARNINGS: dict[str, Callable[[RowParser, Rows, dict], list[Rejected]]] = {
+    "not_above": _not_above, "absent_when": _absent_when}

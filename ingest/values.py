@@ -1,17 +1,31 @@
-"""Cell value parsers: text, amounts, dates, reporting periods. Each raises ValueError with a
-Chinese message on input it cannot read; nothing becomes None silently."""
+"""Cell value parsers: text, amounts, dates, hours, reporting periods. Each raises ValueError
+with a Chinese message on input it cannot read; nothing becomes None silently."""
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import NamedTuple
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
+# Dates outside this window are typos (a clerk's '5' read as an Excel serial is 1900-01-04).
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
+_SERIALS = ((FIRST_DAY - EXCEL_EPOCH).days, (LAST_DAY - EXCEL_EPOCH).days)
+# Cells clerks use to mean "nothing here".
+BLANK_MARKS = frozenset({"-", "--", "—", "——", "/", "无", "暂无", "空", "N/A", "n/a", "#N/A", "null", "NULL", "None"})
+
 _UNIT_RE = re.compile(r"(亿元|万元|元)")
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$")
-_YM_RE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})(?!\d)")
+_SPACE_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")   # whitespace and zero-width marks (a stray BOM)
+_AMOUNT_UNIT_RE = re.compile(r"^(.*?)(亿元|万元|元)$")
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+_COMPACT_DATE_RE = re.compile(r"^(20\d{2})(\d{2})(\d{2})$")
+_SERIAL_RE = re.compile(r"^\d{5}(\.\d+)?$")
+_HOURS_RE = re.compile(r"^(.*?)(小时|h|H|个小时|分钟|min)$")
+_ANNUAL_RE = re.compile(r"(20\d{2})\s*年\s*(?:度|全年|1\s*[-~～至到]\s*12\s*月)")
+_RANGE_RE = re.compile(r"(?:(20\d{2})\s*年\s*)?(\d{1,2})\s*月?\s*[-~～至到]\s*(\d{1,2})\s*月")
+_YM_RE = re.compile(r"(?<!\d)(20\d{2})\s*(?:[-/.年]\s*(\d{1,2})(?!\d)|(0[1-9]|1[0-2])(?!\d))")
 _M_RE = re.compile(r"(?<!\d)(\d{1,2})\s*月")
 _CENT = Decimal("0.01")
 
@@ -23,7 +37,12 @@ def clean_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACE_RE.sub(" ", text).strip()
+
+
+def is_blank(value: object) -> bool:
+    text = clean_text(value)
+    return text == "" or text in BLANK_MARKS
 
 
 def unit_in(text: str) -> Decimal | None:
@@ -39,7 +58,7 @@ def parse_decimal(value: object) -> Decimal:
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))  # shortest round-trip repr: 1035.6 -> Decimal('1035.6')
-    text = clean_text(value).replace(",", "").replace(" ", "")
+    text = clean_text(value).replace(",", "").replace(" ", "").lstrip("¥")
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -50,39 +69,86 @@ def parse_decimal(value: object) -> Decimal:
 
 
 def parse_amount(value: object, factor: Decimal) -> Decimal:
-    """An amount in the file's unit -> exact yuan, 2 decimals."""
+    """An amount in the file's unit -> exact yuan, 2 decimals. A unit written in the cell
+    itself ('1,035.6万元') wins over the header's or title's."""
+    if isinstance(value, str):
+        m = _AMOUNT_UNIT_RE.match(clean_text(value))
+        if m:
+            value, factor = m.group(1), UNIT_FACTORS[m.group(2)]
     return (parse_decimal(value) * factor).quantize(_CENT, rounding=ROUND_HALF_UP)  # 四舍五入
 
 
+def parse_hours(value: object) -> Decimal:
+    """Hours as typed: 2, 2.5, '2小时', '90分钟'."""
+    if isinstance(value, str):
+        m = _HOURS_RE.match(clean_text(value))
+        if m:
+            number = parse_decimal(m.group(1))
+            return number / 60 if m.group(2) in ("分钟", "min") else number
+    return parse_decimal(value)
+
+
+def _checked(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError("日期超出合理范围")
+    return day
+
+
 def parse_date(value: object) -> dt.date:
+    """2022-05-20, 2022/5/20, 2022.5.20, 2022年5月20日, 20220520, Excel serials, datetimes."""
     if isinstance(value, dt.datetime):
-        return value.date()
+        return _checked(value.date())
     if isinstance(value, dt.date):
-        return value
+        return _checked(value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if 1 <= value < 2_958_466:  # Excel serial day number
+        if _SERIALS[0] <= value <= _SERIALS[1]:  # Excel serial day number (fraction = time of day)
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError("不是有效的日期")
     text = clean_text(value)
-    if re.fullmatch(r"\d{5}(\.0+)?", text):
-        return EXCEL_EPOCH + dt.timedelta(days=int(float(text)))
-    m = _DATE_RE.match(text)
+    if _SERIAL_RE.match(text):
+        return parse_date(float(text))
+    m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
     if not m:
         raise ValueError("日期格式无法识别")
     try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        raise ValueError("日期不存在") from None
+        return _checked(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    except ValueError as exc:
+        raise ValueError(str(exc) if "范围" in str(exc) else "日期不存在") from None
 
 
-def parse_period(text: str) -> tuple[int | None, int] | None:
-    """A reporting month from free text: (year, month); year None when the clerk left it out.
-    '2022-05', '2022年5月', '5月', '截至5月31日' -> ..., None when the text names no month."""
+class Period(NamedTuple):
+    """A reporting period: (year, month). year None: the clerk left it out ('5月');
+    month None: a whole year (an annual export, '2021年度')."""
+    year: int | None
+    month: int | None
+
+    @property
+    def annual(self) -> bool:
+        return self.month is None
+
+    def label(self) -> str:
+        if self.month is None:
+            return f"{self.year}年度"
+        return f"{self.year}-{self.month:02d}" if self.year else f"{self.month}月"
+
+
+def parse_period(text: str) -> Period | None:
+    """A reporting period from free text; None when the text names none.
+    '2022-05', '2022年5月', '202205', '5月', '截至5月31日' -> month; '2022年1-5月' -> May
+    (to date); '2021年度' -> the year 2021."""
     text = clean_text(text)
+    m = _ANNUAL_RE.search(text)
+    if m:
+        return Period(int(m.group(1)), None)
+    m = _RANGE_RE.search(text)
+    if m and 1 <= int(m.group(3)) <= 12:
+        return Period(int(m.group(1)) if m.group(1) else None, int(m.group(3)))
     m = _YM_RE.search(text)
-    if m and 1 <= int(m.group(2)) <= 12 and 2000 <= int(m.group(1)) <= 2100:
-        return int(m.group(1)), int(m.group(2))
+    if m:
+        month = int(m.group(2) or m.group(3))
+        if 1 <= month <= 12:
+            return Period(int(m.group(1)), month)
     m = _M_RE.search(text)
     if m and 1 <= int(m.group(1)) <= 12:
-        return None, int(m.group(1))
+        return Period(None, int(m.group(1)))
     return None

@@ -1,42 +1,92 @@
-"""Build the marts with dbt into a candidate copy, then publish it atomically (write-audit-publish).
+"""Write-audit-publish of the DuckDB warehouse: build the marts into a candidate copy, audit it,
+publish it with one atomic rename.
 
-Readers only ever open the published file; a failed build or audit leaves it untouched.
+- build: the candidate starts as a byte copy of the published file (incremental models stay
+  incremental); one `dbt build` in its own process writes it. Readers never open it.
+- audit: the GX mart suites (expectations/) on the candidate, reconciled with raw; outcomes go
+  to the quality store, Data Docs to $CAMPAIGN_HOME/quality/data_docs/<run>/; a passing
+  candidate gets this run's results in marts.mart_data_quality and a certificate of its bytes.
+- publish: only a candidate whose current bytes passed the audit; fsync, os.replace, fsync of
+  the directory. A reader holding the old file open keeps reading the old file (the rename
+  does not touch it) and a reader that opens the path gets the old or the new file, whole.
+
+Crash safety: nothing but the rename touches the published file, so a run killed at any step
+leaves it as it was; the next build wipes what the dead run left in candidate/.
+The DAG calls build -> audit -> publish (see docs/quality.md); `python -m ingest.warehouse`
+runs all three.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
+import threading
+from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ingest.config import REPO_ROOT, Paths
 from ingest.errors import IngestError
 
+if TYPE_CHECKING:
+    from expectations import AuditReport
+
 log = logging.getLogger(__name__)
 DBT_DIR = REPO_ROOT / "dbt_project"
+QUALITY_MART = "mart_data_quality"
+_DBT_FAILURES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
+_UNSAFE_RUN_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 class BuildFailed(IngestError):
     """dbt build failed: models or tests; the published warehouse is unchanged."""
 
 
+class PublishRefused(IngestError):
+    """The candidate may not be published (no passing audit of its current bytes); nothing changed."""
+
+
+# --------------------------------------------------------------------------- build
 def prepare_candidate(paths: Paths, full_refresh: bool = False) -> Path:
-    """Start the candidate from the published file (so incremental models stay incremental)."""
+    """Start the candidate from the published file (so incremental models stay incremental).
+    Whatever an earlier, killed run left in candidate/ (a half-built file, its WAL, a
+    certificate) is removed first. Also makes sure raw.duckdb has the quality store dbt reads."""
     candidate = paths.candidate_db
+    stale_wal = _wal(paths.published_db)
+    if stale_wal.exists():
+        raise BuildFailed(f"{stale_wal} exists: someone opened the published warehouse read-write; "
+                          "open it read-only (duckdb -readonly), remove the .wal after checking it, and rerun")
     if candidate.parent.exists():
         shutil.rmtree(candidate.parent)
     candidate.parent.mkdir(parents=True)
     if paths.published_db.exists() and not full_refresh:
-        shutil.copy2(paths.published_db, candidate)
+        shutil.copy2(paths.published_db, candidate)  # plain read: never blocked by readers
+    ensure_quality_store(paths)
     return candidate
+
+
+def ensure_quality_store(paths: Paths) -> None:
+    """The quality store table exists in raw.duckdb (dbt reads it for mart_data_quality)."""
+    from expectations import store
+    from ingest import load
+
+    con = load.connect(paths.raw_db)
+    try:
+        store.ensure(con)
+    finally:
+        con.close()
 
 
 def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
               select: list[str] | None = None) -> None:
     """One `dbt build` (models, tests, unit tests) in its own process, its output in our log.
-    A separate process releases every DuckDB handle when it ends, before the audit opens the file."""
+    A separate process releases every DuckDB handle when it ends, before the audit opens the file;
+    it dies with us (a killed run leaves no dbt writing on)."""
     env = {**os.environ, "CAMPAIGN_RAW_DB": str(paths.raw_db), "CAMPAIGN_DBT_DUCKDB_PATH": str(paths.candidate_db),
            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
     args = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR),
@@ -46,28 +96,180 @@ def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
         args.append("--full-refresh")
     if select:
         args += ["--select", *select]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_die_with_parent())
     failures = []
     for line in proc.stdout or []:
         log.info("dbt | %s", line.rstrip())
-        if line.lstrip()[9:].startswith(("Failure in", "Database Error", "Compilation Error", "Runtime Error")):
-            failures.append(line.strip()[9:])
+        text = line.strip()[9:].lstrip() if line[:2].isdigit() else line.strip()  # drop hh:mm:ss
+        if text.startswith(_DBT_FAILURES):
+            failures.append(text)
     if proc.wait() != 0:
         raise BuildFailed("dbt build failed: " + ("; ".join(failures) or f"exit code {proc.returncode}"))
 
 
-def publish(paths: Paths) -> Path:
-    """Atomically replace the published file with the audited candidate."""
-    import duckdb
+def _die_with_parent() -> Any:
+    """Linux: the child gets SIGKILL when this process dies (kill -9 included), so no orphaned dbt
+    keeps writing a candidate or holding raw.duckdb. Only from the main thread (the signal is
+    tied to the thread that forks)."""
+    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
+        return None
+    import ctypes
+    import signal
+
+    prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
+    parent = os.getpid()
+
+    def set_pdeathsig() -> None:
+        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+    return set_pdeathsig
+
+
+def build(paths: Paths, full_refresh: bool = False) -> Path:
+    """DAG step `build`: candidate, quality store, dbt build. The candidate is marked as awaiting
+    its audit: publish refuses it until an audit passes."""
+    from expectations import certificate
+
+    candidate = prepare_candidate(paths, full_refresh=full_refresh)
+    dbt_build(paths, full_refresh=full_refresh)
+    certificate.write(candidate, "", certificate.PENDING, ["built, not audited yet"])
+    return candidate
+
+
+# --------------------------------------------------------------------------- audit
+def docs_dir(paths: Paths, run_id: str) -> Path:
+    return paths.home / "quality" / "data_docs" / (_UNSAFE_RUN_CHARS.sub("_", run_id).strip("_") or "run")
+
+
+def audit(paths: Paths, run_id: str) -> AuditReport:
+    """DAG step `audit` (needs the duckdb_writer pool: it reads raw.duckdb and writes the quality
+    store). Raises AuditFailed, naming every failed expectation, unless the candidate passes."""
+    from expectations import AuditFailed, audit_warehouse, build_data_docs, certificate, store
+    from ingest import load
 
     candidate = paths.candidate_db
-    with duckdb.connect(str(candidate)) as con:  # fold any WAL into the file before the swap
-        con.execute("checkpoint")
+    _checkpoint(candidate)
+    report = audit_warehouse(candidate, run_id, raw_db=paths.raw_db)
+    docs = build_data_docs(report, docs_dir(paths, run_id))
+    _prune_docs(docs.parent.parent)
+    con = load.connect(paths.raw_db)
+    try:
+        store.record_audit(con, report.records, target="duckdb")
+    finally:
+        con.close()
+    _write_latest(paths, report, docs)
+    if not report.success:
+        error = AuditFailed(report)
+        log.error("%s\nThe published warehouse is unchanged. Data Docs: %s", error, docs)
+        raise error
+    certificate.write(candidate, run_id, certificate.PENDING, ["quality mart being refreshed"])
+    dbt_build(paths, select=[QUALITY_MART])  # this run's results into the candidate's quality mart
+    _checkpoint(candidate)
+    certificate.write(candidate, run_id, "passed")
+    log.info("audit %s passed: %d expectations; Data Docs: %s", run_id, len(report.records), docs)
+    return report
+
+
+def _prune_docs(root: Path) -> None:
+    """Keep the Data Docs of the last CAMPAIGN_DATA_DOCS_KEEP runs (default 30; ~5 MB each)."""
+    keep = int(os.environ.get("CAMPAIGN_DATA_DOCS_KEEP", "30"))
+    runs = sorted((d for d in root.iterdir() if (d / "index.html").is_file()), key=lambda d: d.stat().st_mtime,
+                  reverse=True)
+    for old in runs[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _checkpoint(db: Path) -> None:
+    """Fold a leftover write-ahead log into the file, so its bytes are all of its state."""
+    if _wal(db).exists():
+        import duckdb
+
+        with duckdb.connect(str(db)) as con:
+            con.execute("checkpoint")
+
+
+def _write_latest(paths: Paths, report: AuditReport, docs: Path) -> None:
+    """quality/latest_audit.json: what the run summary shows about the last audit."""
+    doc = {"run_id": report.run_id, "success": report.success, "checked_at": report.checked_at.isoformat(),
+           "expectations": len(report.records), "failed": [f"{r.suite}: {r.expectation}({r.column or ''})"
+                                                            for r in report.failures],
+           "data_docs": str(docs)}
+    target = paths.home / "quality" / "latest_audit.json"
+    for stale in target.parent.glob(f".{target.name}.*.tmp"):  # left by a killed run
+        stale.unlink(missing_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+# --------------------------------------------------------------------------- publish
+def publish(paths: Paths) -> Path:
+    """DAG step `publish`: atomically replace the published file with the audited candidate.
+    A candidate that carries a certificate (every candidate of `build`, every file an audit has
+    seen) is published only if the certificate says its current bytes passed."""
+    from expectations import certificate
+
+    candidate = paths.candidate_db
+    if not candidate.exists():
+        raise PublishRefused(f"no candidate to publish at {candidate}")
+    if certificate.read(candidate) is None:
+        log.warning("publishing %s, which no audit has seen (built without ingest.warehouse.build)", candidate)
+        _checkpoint(candidate)
+    else:
+        try:
+            certificate.verify(candidate)
+        except certificate.NotCertified as exc:
+            raise PublishRefused(f"not publishing: {exc}") from exc
+    _fsync(candidate)
     os.replace(candidate, paths.published_db)
-    fd = os.open(paths.published_db.parent, os.O_RDONLY)
+    _fsync(paths.published_db.parent)
+    certificate.path_for(candidate).unlink(missing_ok=True)
+    log.info("published %s", paths.published_db)
+    return paths.published_db
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    log.info("published %s", paths.published_db)
-    return paths.published_db
+
+
+def _wal(db: Path) -> Path:
+    return db.with_name(db.name + ".wal")
+
+
+def run(paths: Paths, run_id: str | None = None, full_refresh: bool = False) -> Path:
+    """build -> audit -> publish, as the warehouse DAG runs them."""
+    run_id = run_id or "cli__" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    build(paths, full_refresh=full_refresh)
+    audit(paths, run_id)
+    return publish(paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m ingest.warehouse [--home H] [--run-id ID] [--full-refresh]"""
+    from expectations import AuditFailed
+    from ingest import config
+
+    ap = argparse.ArgumentParser(prog="python -m ingest.warehouse", description=main.__doc__)
+    ap.add_argument("--home", help="CAMPAIGN_HOME (default: $CAMPAIGN_HOME or ./data)")
+    ap.add_argument("--run-id")
+    ap.add_argument("--full-refresh", action="store_true")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    try:
+        published = run(config.paths(args.home), args.run_id, args.full_refresh)
+    except (AuditFailed, BuildFailed, PublishRefused) as exc:
+        print(f"warehouse run failed, published warehouse unchanged: {exc}", file=sys.stderr)
+        return 1
+    print(f"published {published}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

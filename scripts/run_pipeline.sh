@@ -23,7 +23,9 @@ log="$CAMPAIGN_HOME/logs/run-$(date +%Y%m%dT%H%M%S).log"
 step() {  # run an Airflow command, keep its output in the run log, show it only on failure
   echo "-> $*"
   if ! "$@" >>"$log" 2>&1; then
-    tail -n 60 "$log"; echo "FAILED: $* (full log: $log)"; exit 1
+    tail -n 60 "$log"; echo "FAILED: $* (full log: $log)"
+    "$venv/python" -m ingest summary || true  # what loaded, and a failed quality audit with its Data Docs
+    exit 1
   fi
 }
 step "$venv/airflow" db migrate

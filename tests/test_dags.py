@@ -39,3 +39,47 @@ def test_dag_files_parse_fast_without_heavy_imports(tmp_path):
         seconds, _, heavy = out.stdout.strip().splitlines()[-1].partition(" ")
         assert float(seconds) < 1.0, f"{path.name} took {seconds}s to parse"
         assert heavy.strip() == "", f"{path.name} imports {heavy} at parse time"
+
+
+def _bag(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    from airflow.dag_processing.dagbag import DagBag
+    return DagBag(dag_folder=str(REPO / "dags"))
+
+
+def test_ingest_dag_maps_files_serialises_writers_and_retries_only_loads(tmp_path, monkeypatch):
+    from ingest.slices import PARAM_SPECS
+    dag = _bag(tmp_path, monkeypatch).dags["campaign_ingest"]
+    assert set(dag.params) == set(PARAM_SPECS) and dag.params["month"] is None
+    assert type(dag.timetable).__name__ == "NullTimetable"     # manual, or a deployment's schedule
+    retries = {t.task_id: t.retries for t in dag.tasks}
+    assert retries == {"check_params": 0, "discover": 0, "load_file": 3, "announce": 0, "report": 0}
+    assert dag.get_task("load_file").pool == "duckdb_writer"
+    announce = dag.get_task("announce")
+    assert [o.name for o in announce.outlets] == ["campaign-new-submissions"]   # an AssetAlias
+    assert announce.trigger_rule == report_rule(dag) == "all_done_min_one_success"
+    assert all(t.on_failure_callback for t in dag.tasks)
+    assert dag.get_task("check_params").downstream_task_ids == {"discover", "announce", "report"}
+
+
+def report_rule(dag) -> str:
+    return dag.get_task("report").trigger_rule
+
+
+def test_warehouse_dag_runs_on_the_raw_assets_in_order(tmp_path, monkeypatch):
+    dag = _bag(tmp_path, monkeypatch).dags["campaign_warehouse"]
+    assert {a.uri for a in dag.timetable.asset_condition.objects} == \
+        {f"campaign://raw/{k}" for k in ("investment", "volunteer", "issue")}
+    assert [dag.get_task(t).pool for t in ("build", "audit", "publish", "docs")] == ["duckdb_writer"] * 4
+    chain = ["plan", "build", "audit", "publish"]
+    for up, down in zip(chain, chain[1:]):
+        assert down in dag.get_task(up).downstream_task_ids
+    assert dag.get_task("publish").downstream_task_ids == {"docs", "track"}
+    assert [o.uri for o in dag.get_task("publish").outlets] == ["campaign://warehouse/marts"]
+    assert dag.get_task("plan").retries == 0 and dag.get_task("build").retries == 2
+
+
+def test_support_module_is_not_parsed_as_a_dag_file():
+    ignored = (REPO / "dags" / ".airflowignore").read_text().split()
+    assert "campaign_support.py" in ignored

@@ -13,6 +13,8 @@ from ingest.values import clean_text, unit_in
 
 KINDS = ("investment", "volunteer", "issue")
 _BRACKET_RE = re.compile(r"[(\[【].*?[)\]】]")
+_MARK_RE = re.compile(r"^[*★※]+|[*★※]+$")
+_UNIT_SUFFIX_RE = re.compile(r"(?<=.)(亿元|万元|元|小时)$")
 
 
 @dataclass(frozen=True)
@@ -22,7 +24,12 @@ class Field:
     type: str
     required: bool = False
     values: tuple[str, ...] = ()
+    aliases: dict[str, str] = field(default_factory=dict)   # variant as written -> allowed value
     not_future: bool = False
+
+    def canonical(self, value: str) -> str | None:
+        """The allowed value an enum cell means ('已完成' -> '已完工'), or None."""
+        return value if value in self.values else self.aliases.get(value)
 
 
 @dataclass(frozen=True)
@@ -32,31 +39,39 @@ class Contract:
     table: str
     fields: dict[str, Field]
     checks: tuple[dict, ...] = ()
+    warnings: tuple[dict, ...] = ()
     period_date_fields: tuple[str, ...] = ()
+    annual: str = "refuse"          # split_by_month | year_end | refuse
+    split_field: str | None = None  # the date field an annual export is split by
     _index: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def required(self) -> list[str]:
-        return [f.name for f in self.fields.values() if f.required]
+        return [f.name for f in self.fields.values() if f.required and f.type != "period"]
 
     def match(self, header: str) -> str | None:
         """Canonical field name for a header as written ('计划总投资(万元)' -> planned_amount_yuan)."""
         return self._index.get(header_key(header))
 
-    def map_headers(self, headers: list[str]) -> dict[int, str]:
-        """Column index -> canonical field, first occurrence wins."""
+    def map_headers(self, headers: list[str] | list[list[str]]) -> dict[int, str]:
+        """Column index -> canonical field, first occurrence wins. A column may offer several
+        candidate names (a two-row header: the lower cell, then upper+lower, then the upper)."""
         mapping: dict[int, str] = {}
         for i, h in enumerate(headers):
-            name = self.match(h)
-            if name and name not in mapping.values():
-                mapping[i] = name
+            for candidate in ([h] if isinstance(h, str) else h):
+                name = self.match(candidate)
+                if name and name not in mapping.values():
+                    mapping[i] = name
+                    break
         return mapping
 
 
 def header_key(header: str) -> str:
-    """Header without spaces and bracketed units: '服务时长（小时）' -> '服务时长'."""
-    text = clean_text(header).replace(" ", "")
-    return _BRACKET_RE.sub("", text) or text
+    """Header without spaces, required-field stars and units: '服务时长（小时）' -> '服务时长',
+    '*计划总投资万元' -> '计划总投资'."""
+    text = _MARK_RE.sub("", clean_text(header).replace(" ", ""))
+    text = _BRACKET_RE.sub("", text) or text
+    return _UNIT_SUFFIX_RE.sub("", text)
 
 
 def header_unit(header: str) -> Decimal | None:
@@ -67,12 +82,14 @@ def _load(path: Path) -> Contract:
     spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     fields = {name: Field(name=name, headers=tuple(f["headers"]), type=f["type"],
                           required=f.get("required", False), values=tuple(f.get("values", ())),
+                          aliases={clean_text(k): v for k, v in (f.get("aliases") or {}).items()},
                           not_future=f.get("not_future", False))
               for name, f in spec["fields"].items()}
     index = {header_key(h): f.name for f in fields.values() for h in f.headers}
     return Contract(kind=spec["kind"], title=spec["title"], table=spec["table"], fields=fields,
-                    checks=tuple(spec.get("checks", ())),
-                    period_date_fields=tuple(spec.get("period_date_fields", ())), _index=index)
+                    checks=tuple(spec.get("checks", ())), warnings=tuple(spec.get("warnings", ())),
+                    period_date_fields=tuple(spec.get("period_date_fields", ())),
+                    annual=spec.get("annual", "refuse"), split_field=spec.get("split_field"), _index=index)
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +98,17 @@ def all_contracts() -> dict[str, Contract]:
     return {kind: _load(here / f"{kind}.yaml") for kind in KINDS}
 
 
+def by_title(text: str) -> str | None:
+    """The kind a JSON envelope or title names, in English or Chinese ('志愿服务记录')."""
+    text = clean_text(text)
+    for contract in all_contracts().values():
+        if text in (contract.kind, contract.title) or contract.title in text:
+            return contract.kind
+    return None
+
+
 def detect_kind(headers: list[str]) -> str | None:
     """The one kind whose required headers all appear, or None."""
     hits = [c.kind for c in all_contracts().values()
-            if set(c.required) <= set(c.map_headers(headers).values()) - {"period"}]
+            if set(c.required) <= set(c.map_headers(headers).values())]
     return hits[0] if len(hits) == 1 else None

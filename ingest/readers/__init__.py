@@ -1,6 +1,11 @@
-"""One reader per format: bytes -> a Grid (cells with the row numbers a clerk sees)."""
+"""One reader per format: a file -> Grids (cells with the row numbers a clerk sees).
+
+A Grid holds its first rows (`head`, where the header is looked for) and yields the rest
+lazily in chunks, so a 2.7 M-row export never sits in memory as Python objects at once.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,29 +15,71 @@ from ingest.errors import FileRefused
 Cell = Any
 # (row number as the clerk sees it, cells)
 Row = tuple[int, list[Cell]]
+HEAD_ROWS = 30            # rows searched for the header (title rows + a two-row header fit)
+CHUNK_ROWS = 20_000       # rows handed on at a time
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
 @dataclass
 class Grid:
     """A sheet-like view of a file before its header is found."""
-    rows: list[Row]
+    head: list[Row]
+    tail: Iterable[list[Row]] = ()                            # later rows, in chunks, read once
     sheet: str | None = None
     encoding: str | None = None
     envelope: dict[str, Any] = field(default_factory=dict)   # JSON export metadata
     headers: list[str] | None = None                          # set when the format names columns
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based
+    hidden: bool = False
+    # xlsx: the exact text of numeric cells in the given columns (IDs typed as numbers)
+    exact_text: Callable[[set[int]], dict[tuple[int, int], str]] | None = None
+
+    def chunks(self, after: int = 0) -> Iterator[list[Row]]:
+        """Every row after the first `after` head rows, in chunks."""
+        rest = self.head[after:]
+        if rest:
+            yield rest
+        yield from self.tail
 
 
-def read(path: Path, data: bytes) -> list[Grid]:
-    """Candidate grids of a file (an xlsx yields one per sheet)."""
+def sniff(path: Path) -> str:
+    """The format by content (clerks rename files), falling back to the suffix."""
+    with open(path, "rb") as f:
+        start = f.read(512)
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        from ingest.readers import xlsx
-        return xlsx.read(path, data)
-    if suffix in (".csv", ".txt"):
-        from ingest.readers import csv as csv_reader
-        return [csv_reader.read(path, data)]
+    if start.startswith(b"PK\x03\x04"):
+        return "workbook"     # xlsx/xlsm/xlsb/ods are zip packages, whatever the name says
+    if start.startswith(b"\xd0\xcf\x11\xe0"):
+        return "workbook"     # xls (OLE2); also what an encrypted xlsx looks like
+    lowered = start.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<html", b"<!doctype html", b"<table", b"<?xml")):
+        return "html"
+    if suffix in WORKBOOK_SUFFIXES:
+        return "workbook"     # not a workbook by content: the reader refuses it clearly
     if suffix == ".json":
+        return "json"
+    if suffix in TEXT_SUFFIXES:
+        return "text"
+    return "unknown"
+
+
+def read(path: Path, label: str) -> list[Grid]:
+    """Candidate grids of a file (a workbook yields one per sheet). `label` names the file
+    in messages."""
+    kind = sniff(path)
+    if kind == "workbook":
+        from ingest.readers import xlsx
+        return xlsx.read(path, label)
+    if kind == "text":
+        from ingest.readers import csv as csv_reader
+        return [csv_reader.read(path, label)]
+    if kind == "json":
         from ingest.readers import json as json_reader
-        return [json_reader.read(path, data)]
+        return [json_reader.read(path, label)]
+    if kind == "html":
+        raise FileRefused("html_not_excel", "文件是网页(HTML)格式,不是真正的 Excel 文件,"
+                          "请用 Excel 打开后“另存为”xlsx 再提交", file=label)
     raise FileRefused("unsupported_format", f"不支持的文件格式“{path.suffix}”,请提交 xlsx、csv 或 json 文件",
-                      file=str(path))
+                      file=label)

@@ -1,39 +1,138 @@
-"""CSV: UTF-8 (with or without BOM) or GBK/GB18030, detected strictly; never mojibake."""
+"""CSV as Chinese Windows Excel saves it: UTF-8 (with or without BOM) or GBK/GB18030, comma-
+or tab-separated. Detected from a sample, then decoded strictly while streaming; UTF-16 is
+refused with how to re-save it, and a file that decodes only to garbage is refused, never
+loaded as mojibake.
+Row numbers are records (what Excel shows), counting title rows and blank lines."""
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.errors import FileRefused
-from ingest.readers import Grid
+from ingest.readers import CHUNK_ROWS, HEAD_ROWS, Grid, Row
 
-ENCODINGS = ("utf-8-sig", "gb18030")
+SAMPLE_BYTES = 256 * 1024
+MAX_FIELD_CHARS = 1_000_000          # one cell; Excel itself stops at 32,767
+MOJIBAKE_SHARE = 0.2                 # share of rare characters that marks a wrong decoding
+_COMMON_EXTRA = set("“”‘’…—–·•、。，；：？！（）《》【】〔〕『』「」￥％＋－×÷≤≥")
+_CONTROL = {chr(c) for c in range(32)} - {"\t", "\r", "\n"} | {"\x7f"}
+
+csv.field_size_limit(MAX_FIELD_CHARS)
 
 
-def decode(path: Path, data: bytes) -> tuple[str, str]:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused("unsupported_encoding", "文件为 UTF-16 编码,请另存为 UTF-8 或 GBK 编码的 CSV",
-                          file=str(path))
-    for encoding in ENCODINGS:
+def _refuse(code: str, message: str, label: str) -> FileRefused:
+    return FileRefused(code, message, file=label)
+
+
+def _looks_utf16(sample: bytes) -> bool:
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    return max(even, odd) > len(sample) // 8 and min(even, odd) < max(even, odd) // 10
+
+
+def _common(ch: str) -> bool:
+    """A character Chinese forms are made of: a GB2312 hanzi, CJK punctuation, full-width forms."""
+    if "\u4e00" <= ch <= "\u9fff":
         try:
-            text = data.decode(encoding)
+            ch.encode("gb2312")
+            return True
+        except UnicodeEncodeError:
+            return False
+    return ch in _COMMON_EXTRA or "\uff01" <= ch <= "\uff5e" or "\u3000" <= ch <= "\u3003"
+
+
+def _plausible_chinese(text: str) -> bool:
+    """True unless the text is mostly characters real Chinese forms never hold (what Big5,
+    Shift-JIS or stray bytes turn into when read as GBK: rare hanzi, kana, Greek, box drawing)."""
+    counts = Counter(ch for ch in text if ord(ch) > 127)
+    total = sum(counts.values())
+    rare = sum(n for ch, n in counts.items() if not _common(ch))
+    return rare <= total * MOJIBAKE_SHARE
+
+
+def detect(sample: bytes, label: str) -> tuple[str, str]:
+    """(Python codec, label stored with the submission)."""
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", "utf-8-bom"
+    if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise _refuse("unsupported_encoding", "文件为 UTF-16 编码(Excel“Unicode 文本”),"
+                      "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新提交", label)
+    if b"\x00" in sample:
+        if _looks_utf16(sample):
+            raise _refuse("unsupported_encoding", "文件为没有字节序标记的 UTF-16 编码,无法可靠识别,"
+                          "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新提交", label)
+        raise _refuse("binary_file", "文件不是文本表格(含有二进制内容),请提交 xlsx、csv 或 json 文件", label)
+    for codec, name in (("utf-8", "utf-8"), ("gb18030", "gb18030")):
+        try:
+            text = codecs.getincrementaldecoder(codec)(errors="strict").decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if "\x00" in text:
+        if sum(text.count(c) for c in _CONTROL) > max(2, len(text) // 1000):
+            raise _refuse("binary_file", "文件不是文本表格(含有控制字符或二进制内容),请提交 xlsx、csv 或 json 文件",
+                          label)
+        if codec == "gb18030" and not _plausible_chinese(text):
             break
-        return text, ("utf-8-bom" if encoding == "utf-8-sig" and data.startswith(b"\xef\xbb\xbf")
-                      else "utf-8" if encoding == "utf-8-sig" else encoding)
-    raise FileRefused("undecodable", "文件编码无法识别(不是 UTF-8 或 GBK 文本),请另存为 CSV UTF-8 后重新提交",
-                      file=str(path))
+        return codec, name
+    raise _refuse("undecodable", "文件编码无法识别(不是 UTF-8 或 GBK/GB18030 文本),"
+                  "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新提交", label)
 
 
-def read(path: Path, data: bytes) -> Grid:
-    text, encoding = decode(path, data)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    rows: list[tuple[int, list]] = []
-    line = 1
-    for cells in reader:
-        rows.append((line, cells))
-        line = reader.line_num + 1
-    return Grid(rows=rows, encoding=encoding)
+def _delimiter(first_lines: list[str]) -> tuple[str, bool]:
+    """(delimiter, whether the first line is Excel's 'sep=X' hint)."""
+    first = first_lines[0].rstrip("\r\n") if first_lines else ""
+    if first.lower().startswith("sep=") and len(first) == 5:
+        return first[4], True
+    text = "\n".join(first_lines)
+    return ("\t" if text.count("\t") > text.count(",") else ","), False
+
+
+def read(path: Path, label: str) -> Grid:
+    with open(path, "rb") as f:
+        sample = f.read(SAMPLE_BYTES)
+    codec, name = detect(sample, label)
+    preview = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
+    delimiter, hinted = _delimiter(preview.lstrip("\ufeff").splitlines()[:HEAD_ROWS])
+    rows = _records(path, codec, delimiter, hinted, label)
+    head = list(itertools.islice(rows, HEAD_ROWS))
+    return Grid(head=head, tail=_chunked(rows), encoding=name)
+
+
+def _records(path: Path, codec: str, delimiter: str, hinted: bool, label: str) -> Iterator[Row]:
+    number = 0
+    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as text:
+        if hinted:
+            text.readline()
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            for number, cells in enumerate(reader, start=1):
+                yield number, cells
+        except UnicodeDecodeError:
+            raise _refuse("undecodable", f"第 {_bad_line(path, codec)} 行出现无法按 {codec.upper()} 识别的字符:"
+                          "文件中混有不同编码的内容,请整体另存为“CSV UTF-8”后重新提交", label) from None
+        except csv.Error as exc:
+            too_big = "field larger" in str(exc)
+            raise _refuse("cell_too_large" if too_big else "bad_csv",
+                          f"第 {number + 1} 行:" + (f"单元格内容超过 {MAX_FIELD_CHARS:,} 个字符" if too_big
+                                                    else f"CSV 格式错误({exc})"), label) from None
+
+
+def _bad_line(path: Path, codec: str) -> int:
+    """The physical line holding the first byte `codec` cannot decode (a newline byte is never
+    part of a UTF-8 or GB18030 character, so lines decode independently)."""
+    decoder = codecs.getincrementaldecoder(codec)(errors="strict")
+    with open(path, "rb") as f:
+        for number, line in enumerate(f, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number
+    return number
+
+
+def _chunked(rows: Iterator[Row]) -> Iterator[list[Row]]:
+    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
+        yield chunk

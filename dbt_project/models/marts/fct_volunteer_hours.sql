@@ -6,6 +6,8 @@
 --   * the post-hook then deletes rows whose submission is no longer current
 --     (superseded by a resubmission for the same city/department/month).
 -- A full refresh selects exactly the current rows, so both paths agree.
+-- built_at is the start of the dbt run that inserted the row: rows kept from an
+-- earlier run keep their built_at, so a run's footprint is visible in the data.
 {{
     config(
         materialized='incremental',
@@ -55,5 +57,6 @@ select
     cast(period_month as date)       as period_month,
     cast(submission_id as varchar)   as submission_id,
     cast(source_row_number as integer) as source_row_number,
-    cast(loaded_at as timestamp)     as loaded_at
+    cast(loaded_at as timestamp)     as loaded_at,
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
 from new_rows

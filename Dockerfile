@@ -1,0 +1,17 @@
+# The campaign warehouse's Airflow image (docker-compose.yml): the pinned environment of
+# requirements.lock, the Celery provider for the worker, and this repository under
+# /opt/campaign/app. Every service runs `airflow <command>`.
+FROM python:3.11-slim
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 AIRFLOW_HOME=/opt/airflow
+WORKDIR /opt/campaign/app
+COPY requirements.lock ./
+# celery 5.6 / kombu 5.6: kombu 5.7's redis extra pins packaging==26.3, against the lock's packaging
+RUN pip install --no-cache-dir -r requirements.lock "apache-airflow-providers-celery==3.26.0" \
+      "celery[redis]==5.6.3" "kombu==5.6.2"
+COPY . .
+RUN useradd --create-home --uid 50000 airflow \
+ && mkdir -p /srv/campaign/landing /srv/campaign/archive /srv/campaign/receipts /srv/campaign/warehouse \
+             /opt/airflow/logs /opt/airflow/secrets \
+ && chown -R airflow /srv/campaign /opt/airflow
+USER airflow
+ENTRYPOINT ["airflow"]

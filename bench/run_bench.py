@@ -1,0 +1,297 @@
+"""`make bench`: the performance figures of issue 7, from one run, printed side by side with
+their targets and written to $BENCH_HOME/bench.json.
+
+    python -m bench.run_bench [--home DIR] [--small-files N] [--tiny] [--skip airflow,warehouse]
+
+Scale data comes from the project's generators (bench.data); each timed ingest or raw read runs
+in a process of its own (bench.child). --tiny shrinks every data set (a smoke run, figures
+meaningless). Figures on a shared or busy machine are noisy: rerun before drawing conclusions.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from bench import data
+from ingest.config import REPO_ROOT, Paths
+
+log = logging.getLogger(__name__)
+FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "small_files": 100}
+TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6}
+ALL_SMALL_FILES = 3_600          # 100 departments x 12 months x 3 kinds
+# (figure, comparison, limit, label)
+TARGETS = (("csv_ratio", "<=", 2.0, "CSV ingest / DuckDB read_csv"),
+           ("xlsx_ratio", "<=", 1.3, "xlsx ingest / calamine read"),
+           ("incremental_share", "<=", 0.10, "incremental build / full build"),
+           ("export_peak_rss_mb", "<", 2048, "peak RSS ingesting the city-year export (MB)"),
+           ("demo_pipeline_s", "<", 60, "demo pipeline through Airflow (s)"))
+FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
+           "xlsx_ratio", "warehouse_full_s", "incremental_rows", "warehouse_incremental_s", "incremental_share",
+           "export_rows", "export_mb", "export_ingest_s", "export_peak_rss_mb", "gx_import_s", "demo_files",
+           "demo_pipeline_s", "small_files", "small_files_receipts", "small_files_pipeline_s", "small_file_overhead_s",
+           "small_files_all_estimate_s")
+
+
+def _child(what: str, target: Path) -> dict[str, Any]:
+    env = {**os.environ, "CAMPAIGN_DEMO": "1", "PYTHONPATH": str(REPO_ROOT)}
+    proc = subprocess.run([sys.executable, "-m", "bench.child", what, str(target)], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"bench.child {what} {target} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return round(a / b, 2) if a is not None and b else None
+
+
+def _fresh(home: Path, name: str) -> Path:
+    path = home / name
+    shutil.rmtree(path, ignore_errors=True)
+    (path / "landing").mkdir(parents=True)
+    return path
+
+
+def csv_vs_duckdb(home: Path, rows: int) -> dict[str, Any]:
+    h = _fresh(home, "csv")
+    path = data.utf8_export(h / "landing", rows, home / "scratch")
+    mb = round(path.stat().st_size / 2**20)          # before ingest moves it to the archive
+    raw = _child("duckdb", path)
+    ingest = _child("ingest", h)
+    _expect_all(ingest, rows, "CSV")
+    return {"csv_rows": rows, "csv_mb": mb, "csv_ingest_s": ingest["seconds"],
+            "csv_duckdb_s": raw["seconds"], "csv_ratio": _ratio(ingest["seconds"], raw["seconds"]),
+            "gx_import_s": ingest["gx_import_s"]}
+
+
+def xlsx_vs_calamine(home: Path, rows: int) -> dict[str, Any]:
+    h = _fresh(home, "xlsx")
+    path = data.xlsx_export(h / "landing", rows, home / "scratch")
+    raw = _child("calamine", path)
+    ingest = _child("ingest", h)
+    _expect_all(ingest, rows, "xlsx")
+    return {"xlsx_rows": rows, "xlsx_ingest_s": ingest["seconds"], "xlsx_calamine_s": raw["seconds"],
+            "xlsx_ratio": _ratio(ingest["seconds"], raw["seconds"])}
+
+
+def export_peak_rss(home: Path, rows: int) -> dict[str, Any]:
+    h = _fresh(home, "export")
+    path = data.export(h / "landing", rows)
+    mb = round(path.stat().st_size / 2**20)
+    ingest = _child("ingest", h)
+    _expect_all(ingest, rows, "export")
+    return {"export_rows": rows, "export_mb": mb, "export_ingest_s": ingest["seconds"],
+            "export_peak_rss_mb": ingest["peak_rss_mb"]}
+
+
+def warehouse_full_vs_incremental(home: Path) -> dict[str, Any]:
+    """On the CSV home (its export already ingested): a full build, then +1 % rows as a new monthly
+    submission of another department, ingested, then the incremental build. dbt build only (models,
+    tests): the GX audit and publish are the same for both and left out."""
+    from ingest.warehouse import dbt_build, prepare_candidate, publish
+
+    paths = Paths(home / "csv")
+    started = time.perf_counter()
+    prepare_candidate(paths, full_refresh=True)
+    dbt_build(paths, full_refresh=True)
+    full = time.perf_counter() - started
+    publish(paths)
+    loaded = _loaded_rows(paths)
+    extra = max(1, loaded // 100)
+    data.monthly_volunteer(paths.landing, "寿光市", "团市委", dt.date(2021, 12, 1), extra, seed=7)
+    _expect_all(_child("ingest", paths.home), extra, "+1 % submission")
+    started = time.perf_counter()
+    prepare_candidate(paths)
+    dbt_build(paths)
+    incremental = time.perf_counter() - started
+    publish(paths)
+    return {"warehouse_rows": loaded, "incremental_rows": extra, "warehouse_full_s": round(full, 2),
+            "warehouse_incremental_s": round(incremental, 2), "incremental_share": _ratio(incremental, full)}
+
+
+def _loaded_rows(paths: Paths) -> int:
+    import duckdb
+
+    with duckdb.connect(str(paths.raw_db), read_only=True) as con:
+        return con.execute("select count(*) from raw_volunteer").fetchone()[0]
+
+
+def airflow_runs(home: Path, small: int) -> dict[str, Any]:
+    """scripts/run_pipeline.sh (both DAGs via `airflow dags test`) on a fresh home with the demo
+    submissions; then the ingest DAG alone on a fresh home holding `small` small files: its wall
+    time over the file count is the per-file overhead, extrapolated to all 3,600."""
+    demo = _fresh(home, "airflow-demo")
+    subprocess.run([sys.executable, "-m", "ingest.demo", "--out", str(demo / "landing")], cwd=REPO_ROOT, check=True,
+                   capture_output=True)
+    demo_files = _count_files(demo / "landing")
+    demo_s = _pipeline(demo)
+    many = _fresh(home, "airflow-small")
+    small = data.small_files(many / "landing", small)
+    _airflow(many, "db", "migrate")
+    _airflow(many, "pools", "set", "duckdb_writer", "1", "one writer at a time on the DuckDB files")
+    small_s = _airflow(many, "dags", "test", "campaign_ingest")
+    loaded = len(list((many / "receipts").rglob("*.json"))) if (many / "receipts").exists() else 0
+    per_file = small_s / small if small else None
+    return {"demo_files": demo_files, "demo_pipeline_s": round(demo_s, 1), "small_files": small,
+            "small_files_receipts": loaded, "small_files_pipeline_s": round(small_s, 1),
+            "small_file_overhead_s": round(per_file, 3) if per_file is not None else None,
+            "small_files_all_estimate_s": round(per_file * ALL_SMALL_FILES) if per_file is not None else None}
+
+
+def _count_files(landing: Path) -> int:
+    return sum(1 for p in landing.rglob("*") if p.is_file())
+
+
+def _env(h: Path) -> dict[str, str]:
+    env = {**os.environ, "CAMPAIGN_HOME": str(h), "CAMPAIGN_DEMO": "1"}
+    env.pop("CAMPAIGN_HASH_KEY", None)        # demo data: the public demo key
+    env.pop("AIRFLOW_HOME", None)             # each home its own Airflow (scripts/airflow_env.sh)
+    return env
+
+
+def _pipeline(h: Path) -> float:
+    started = time.perf_counter()
+    with open(h / "bench-pipeline.log", "w") as out:
+        proc = subprocess.run([str(REPO_ROOT / "scripts" / "run_pipeline.sh")], cwd=REPO_ROOT, env=_env(h),
+                              stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"pipeline failed on {h}: see {h / 'bench-pipeline.log'}")
+    return seconds
+
+
+def _airflow(h: Path, *args: str) -> float:
+    """One Airflow CLI command with the project's Airflow settings (scripts/airflow_env.sh); seconds."""
+    script = f'source "{REPO_ROOT}/scripts/airflow_env.sh" && exec "{REPO_ROOT}/.venv/bin/airflow" "$@"'
+    env = {**_env(h), "PYTHONPATH": str(REPO_ROOT)}
+    started = time.perf_counter()
+    with open(h / "bench-airflow.log", "a") as out:
+        proc = subprocess.run(["bash", "-c", script, "airflow", *args], cwd=REPO_ROOT, env=env, stdout=out,
+                              stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"airflow {' '.join(args)} failed on {h}: see {h / 'bench-airflow.log'}")
+    return seconds
+
+
+def _expect_all(figures: dict[str, Any], rows: int, what: str) -> None:
+    """A figure counts only if every row loaded: a fast ingest that refused rows proves nothing."""
+    if figures["rows_loaded"] != rows:
+        raise RuntimeError(f"{what}: {figures['rows_loaded']} of {rows} rows loaded ({figures})")
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as f:
+        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
+    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
+            "memory_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def verdicts(fig: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for key, op, limit, label in TARGETS:
+        value = fig.get(key)
+        met = None if value is None else (value <= limit if op == "<=" else value < limit)
+        out.append({"figure": key, "label": label, "value": value, "target": f"{op} {limit}", "met": met})
+    return out
+
+
+def report(result: dict[str, Any]) -> str:
+    f, m = result["figures"], result["machine"]
+    def v(key: str, unit: str = "") -> str:
+        return "-" if f.get(key) is None else f"{f[key]:,}{unit}"
+    lines = [f"benchmark {m['date']}  nproc={m['nproc']} memory={m['memory_gb']} GB python={m['python']} "
+             f"load={m['load_average']}{'  (TINY: figures meaningless)' if result['tiny'] else ''}",
+             f"{'measure':<44}{'ours':>12}{'reference':>14}{'ratio':>9}",
+             f"{'CSV ' + v('csv_rows') + ' rows: ingest_file vs read_csv':<44}{v('csv_ingest_s', ' s'):>12}"
+             f"{v('csv_duckdb_s', ' s'):>14}{v('csv_ratio'):>9}",
+             f"{'xlsx ' + v('xlsx_rows') + ' rows: ingest_file vs calamine':<44}{v('xlsx_ingest_s', ' s'):>12}"
+             f"{v('xlsx_calamine_s', ' s'):>14}{v('xlsx_ratio'):>9}",
+             f"{'dbt build: incremental (+' + v('incremental_rows') + ' rows) vs full':<44}"
+             f"{v('warehouse_incremental_s', ' s'):>12}{v('warehouse_full_s', ' s'):>14}{v('incremental_share'):>9}",
+             f"{'export ' + v('export_rows') + ' rows, ' + v('export_mb') + ' MB: ingest':<44}"
+             f"{v('export_ingest_s', ' s'):>12}   peak RSS {v('export_peak_rss_mb', ' MB')}",
+             f"{'demo pipeline through Airflow (' + v('demo_files') + ' files)':<44}{v('demo_pipeline_s', ' s'):>12}",
+             f"{v('small_files') + ' small files through the ingest DAG':<44}{v('small_files_pipeline_s', ' s'):>12}"
+             f"   {v('small_file_overhead_s', ' s')}/file; all 3,600 ≈ {v('small_files_all_estimate_s', ' s')}",
+             f"(ingest figures leave out importing Great Expectations: {v('gx_import_s', ' s')} once per process)",
+             "targets:"]
+    for t in result["targets"]:
+        state = "skipped" if t["met"] is None else ("met" if t["met"] else "NOT MET")
+        lines.append(f"  {t['label']:<46}{'-' if t['value'] is None else t['value']:>10} {t['target']:<8} {state}")
+    if result["skipped"]:
+        lines.append("skipped: " + ", ".join(result["skipped"]))
+    return "\n".join(lines)
+
+
+def run(home: Path, sizes: dict[str, int], skip: set[str], tiny: bool, target: Path) -> dict[str, Any]:
+    """Every step not skipped; the JSON is rewritten after each step (a partial run keeps its figures)."""
+    home.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, Any] = dict.fromkeys(FIGURES)
+    steps = [("csv", lambda: csv_vs_duckdb(home, sizes["csv_rows"])),
+             ("warehouse", lambda: warehouse_full_vs_incremental(home)),
+             ("xlsx", lambda: xlsx_vs_calamine(home, sizes["xlsx_rows"])),
+             ("export", lambda: export_peak_rss(home, sizes["export_rows"])),
+             ("airflow", lambda: airflow_runs(home, sizes["small_files"]))]
+    timings: dict[str, float] = {}
+    for name, step in steps:
+        if name in skip:
+            continue
+        started = time.perf_counter()
+        log.info("bench step %s ...", name)
+        figures.update(step())
+        timings[name] = round(time.perf_counter() - started, 1)
+        log.info("bench step %s done in %.0f s", name, timings[name])
+        _write(target, _result(figures, skip, tiny, timings))
+    shutil.rmtree(home / "scratch", ignore_errors=True)
+    return _result(figures, skip, tiny, timings)
+
+
+def _result(figures: dict[str, Any], skip: set[str], tiny: bool, timings: dict[str, float]) -> dict[str, Any]:
+    return {"machine": machine(), "tiny": tiny, "figures": figures, "targets": verdicts(figures),
+            "skipped": sorted(skip), "step_seconds": timings}
+
+
+def _write(target: Path, result: dict[str, Any]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run_bench", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--home", type=Path, default=Path(os.environ.get("BENCH_HOME", "/tmp/campaign-bench")),
+                    help="scratch folder for the data and homes (default $BENCH_HOME or /tmp/campaign-bench)")
+    ap.add_argument("--tiny", action="store_true", help="tiny data sets: a smoke run of the harness")
+    ap.add_argument("--small-files", type=int, help=f"small files through Airflow (default {FULL['small_files']})")
+    ap.add_argument("--skip", default="", help="comma-separated steps to skip: csv,warehouse,xlsx,export,airflow")
+    ap.add_argument("--json", type=Path, help="where to write the figures (default HOME/bench.json)")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    sizes = dict(TINY if args.tiny else FULL)
+    if args.small_files is not None:
+        sizes["small_files"] = args.small_files
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if "csv" in skip:
+        skip.add("warehouse")           # the warehouse step builds on the CSV home
+    home = args.home.resolve()
+    target = args.json or home / "bench.json"
+    result = run(home, sizes, skip, args.tiny, target)
+    _write(target, result)
+    print(report(result))
+    print(f"figures written to {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

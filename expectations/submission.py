@@ -1,0 +1,372 @@
+"""The submission gate: one file's typed rows against its kind's GX suite, before raw.
+
+Called by ingest (``ingest.pipeline``) after its own row rules, inside the file's processing:
+rows an expectation of level ``row`` finds are quarantined with the expectation's reason, a
+failed expectation of level ``file`` refuses the file; every outcome is stored in the quality
+store (``expectations.store``) whatever happens.
+
+Cost. Importing GX takes seconds per process, validating one file well under a second. In a
+deployment each per-file task is its own process, so ``prevalidate`` runs the gate for a whole
+batch in one process and leaves each file's verdict in ``$CAMPAIGN_HOME/quality/submission_gate``;
+the per-file step then finds it there (keyed by a digest of the typed rows, the parameters and
+the suites' source) and never imports GX. Without a cached verdict the file is validated
+in-process, so correctness never depends on the batch step having run.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from contextvars import ContextVar
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .runner import ExpectationRecord
+
+logger = logging.getLogger(__name__)
+
+GATE = "submission"
+SAMPLE_ROWS = 20             # row numbers kept per failed expectation in the quality store
+CACHE_MAX_AGE = timedelta(days=2)
+_SUITES_SOURCE = Path(__file__).with_name("submission_suites.py")
+
+
+@dataclass
+class Outcome:
+    """One expectation's result on one file, in plain JSON-able values."""
+
+    expectation: str
+    column: str | None
+    level: str               # row | file
+    reason_code: str
+    message: str
+    field: str
+    success: bool
+    element_count: int | None
+    unexpected_count: int | None
+    rows: list[int]          # row numbers (as the clerk sees them) of unexpected rows
+    observed: Any = None     # aggregate expectations: the observed value
+    error: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Verdict:
+    key: str
+    kind: str
+    outcomes: list[Outcome]
+    seconds: float = 0.0
+
+    @property
+    def refusal(self) -> Outcome | None:
+        return next((o for o in self.outcomes if o.level == "file" and not o.success), None)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the file is: for messages and for the quality store."""
+
+    kind: str
+    city: str
+    department_code: str
+    period_month: date | None  # None: an annual export split by month
+    submission_id: str
+    source_file: str
+    run_id: str
+    today: date
+
+
+# --------------------------------------------------------------------------- parameters, digest
+def parameters(ctx: Context) -> dict[str, datetime]:
+    start = datetime.combine(ctx.period_month or ctx.today.replace(day=1), datetime.min.time())
+    end = (start.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return {"today": datetime.combine(ctx.today, datetime.min.time()), "period_start": start,
+            "period_end": end}
+
+
+def verdict_key(kind: str, df: pd.DataFrame, params: dict[str, datetime]) -> str:
+    """Digest of what decides the verdict: the suites' source, the kind, the parameters, the rows."""
+    import pandas as pd
+
+    h = hashlib.sha256(_SUITES_SOURCE.read_bytes())
+    h.update(json.dumps([kind, sorted((k, v.isoformat()) for k, v in params.items()),
+                         [(c, str(t)) for c, t in df.dtypes.items()]]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=False).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+# --------------------------------------------------------------------------- validation (GX)
+_CONTEXT: dict[str, Any] = {}  # one ephemeral GX context per process, one validation per kind
+
+
+def _validation(kind: str) -> Any:
+    if kind not in _CONTEXT:
+        import great_expectations as gx
+
+        from .runner import _new_context
+        from .submission_suites import SUBMISSION_SUITES
+
+        if "context" not in _CONTEXT:
+            _CONTEXT["context"] = _new_context()
+            _CONTEXT["source"] = _CONTEXT["context"].data_sources.add_pandas(name="submissions")
+        ctx = _CONTEXT["context"]
+        batch = _CONTEXT["source"].add_dataframe_asset(name=kind).add_batch_definition_whole_dataframe("file")
+        suite = ctx.suites.add(SUBMISSION_SUITES[kind]())
+        _CONTEXT[kind] = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"submission_{kind}", data=batch, suite=suite))
+    return _CONTEXT[kind]
+
+
+def validate(kind: str, df: pd.DataFrame, params: dict[str, datetime], key: str = "") -> Verdict:
+    """Run the kind's suite on the frame (imports GX on first use in a process)."""
+    started = time.perf_counter()
+    validation = _validation(kind)
+    result = validation.run(
+        batch_parameters={"dataframe": df}, expectation_parameters=params,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_number"]})
+    order = {e.id: i for i, e in enumerate(validation.suite.expectations)}
+    outcomes = [_outcome(r) for r in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0))]
+    return Verdict(key, kind, outcomes, time.perf_counter() - started)
+
+
+def _outcome(r: Any) -> Outcome:
+    from .runner import _column_of, _exception_message
+
+    cfg, res = r.expectation_config, r.result or {}
+    meta = dict(cfg.meta or {})
+    kwargs = cfg.kwargs
+    rows = sorted({int(i["row_number"]) for i in res.get("unexpected_index_list") or []
+                   if isinstance(i, dict) and "row_number" in i})
+    observed = res.get("observed_value")
+    return Outcome(
+        expectation=cfg.type,
+        column=_column_of(kwargs),
+        level=meta.pop("level", "file"), reason_code=meta.pop("reason", f"gx_{cfg.type}"),
+        message=meta.pop("message", "{field} 未通过校验"), field=meta.pop("field", kwargs.get("column", "")),
+        success=bool(r.success), element_count=res.get("element_count"),
+        unexpected_count=res.get("unexpected_count"), rows=rows,
+        observed=observed.item() if hasattr(observed, "item") else observed,
+        error=_exception_message(r.exception_info), extra={k: str(v) for k, v in meta.items()})
+
+
+# --------------------------------------------------------------------------- verdict cache
+def _cache_file(cache_dir: Path, key: str) -> Path:
+    return cache_dir / f"{key}.json"
+
+
+def save_verdict(cache_dir: Path, verdict: Verdict) -> None:
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    target = _cache_file(cache_dir, verdict.key)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(asdict(verdict), ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def load_verdict(cache_dir: Path | None, key: str) -> Verdict | None:
+    if cache_dir is None or not _cache_file(cache_dir, key).exists():
+        return None
+    doc = json.loads(_cache_file(cache_dir, key).read_text(encoding="utf-8"))
+    return Verdict(doc["key"], doc["kind"], [Outcome(**o) for o in doc["outcomes"]], doc.get("seconds", 0.0))
+
+
+def prune_cache(cache_dir: Path, now: float | None = None) -> int:
+    """Drop verdicts nobody picked up (files refused or found duplicate later) and stale temp files."""
+    if not cache_dir.is_dir():
+        return 0
+    cutoff, dropped = (now or time.time()) - CACHE_MAX_AGE.total_seconds(), 0
+    for f in cache_dir.iterdir():
+        if f.stat().st_mtime < cutoff or (f.name.endswith(".tmp") and f.stat().st_mtime < cutoff + 3600):
+            f.unlink(missing_ok=True)
+            dropped += 1
+    return dropped
+
+
+def verdict_for(kind: str, df: pd.DataFrame, params: dict[str, datetime],
+                cache_dir: Path | None) -> Verdict:
+    """The cached verdict for exactly these rows and parameters, else a fresh validation."""
+    key = verdict_key(kind, df, params)
+    cached = load_verdict(cache_dir, key)
+    if cached is not None:
+        logger.info("submission gate: verdict for %s rows found in the batch cache", len(df))
+        return cached
+    return validate(kind, df, params, key)
+
+
+# --------------------------------------------------------------------------- outcomes -> effects
+def records(verdict: Verdict, ctx: Context, checked_at: datetime) -> list[ExpectationRecord]:
+    """One quality-store row per expectation."""
+    from .runner import ExpectationRecord
+
+    refused = verdict.refusal is not None
+    out = []
+    for o in verdict.outcomes:
+        action = "none" if o.success else ("refused" if refused or o.level == "file" else "quarantined")
+        sample = None if o.success else json.dumps(
+            {"rows": o.rows[:SAMPLE_ROWS]} if o.rows else {"observed": o.observed}, ensure_ascii=False, default=str)
+        out.append(ExpectationRecord(
+            gate=GATE, suite=f"submission_{verdict.kind}", expectation=o.expectation, column=o.column,
+            success=o.success, unexpected_count=o.unexpected_count, element_count=o.element_count,
+            run_id=ctx.run_id, checked_at=checked_at, sample=sample, error=o.error, city=ctx.city,
+            department_code=ctx.department_code, kind=ctx.kind, period_month=ctx.period_month,
+            submission_id=ctx.submission_id, source_file=ctx.source_file, action=action,
+            reason_code=None if o.success else o.reason_code))
+    return out
+
+
+def message(o: Outcome, header: str, ctx: Context, value: Any = None) -> str:
+    observed = o.observed
+    if isinstance(observed, float):
+        observed = f"{observed:,.2f}"
+    return o.message.format(field=header, value="" if value is None else value, observed=observed,
+                            period=ctx.period_month.strftime("%Y年%m月") if ctx.period_month else "",
+                            **o.extra)
+
+
+def shown(value: Any) -> str:
+    """A quarantined value as the receipt shows it (dates as dates, amounts without float noise)."""
+    if value is None:
+        return ""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()[:10]
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+@dataclass
+class Decision:
+    """What the gate decided for one file."""
+
+    verdict: Verdict
+    records: list[ExpectationRecord]             # one quality-store row per expectation
+    refusal: tuple[str, str] | None              # (reason_code, message) when the file is refused
+    quarantined: list[tuple[int, str, str, str, str]]  # (row, header, value, reason_code, message)
+
+
+def check(df: pd.DataFrame, ctx: Context, header: Callable[[str], str | None] | None = None,
+          cache_dir: Path | None = None) -> Decision:
+    """The gate on one file's typed rows (a column per contract field, plus row_number).
+    header(field) -> the header as the clerk wrote it. Each quarantined row gets the reason of
+    the first expectation it failed."""
+    def shown_header(name: str) -> str:
+        return (header(name) if header else None) or name
+
+    checked_at = datetime.now(timezone.utc)
+    verdict = verdict_for(ctx.kind, df, parameters(ctx), cache_dir)
+    refusal = None
+    if (failed := verdict.refusal) is not None:
+        refusal = (failed.reason_code, message(failed, shown_header(failed.field), ctx))
+    by_row = df.set_index("row_number")
+    quarantined: dict[int, tuple[int, str, str, str, str]] = {}
+    for o in verdict.outcomes:
+        if o.success or o.level != "row":
+            continue
+        for row in o.rows:
+            if row not in quarantined:
+                value = shown(_value(by_row, row, o.field))
+                quarantined[row] = (row, shown_header(o.field), value, o.reason_code,
+                                    message(o, shown_header(o.field), ctx, value))
+    logger.info("submission gate %s %s: %d expectations, %d failed, %d rows quarantined%s (%.2fs)",
+                ctx.kind, ctx.source_file, len(verdict.outcomes), sum(not o.success for o in verdict.outcomes),
+                len(quarantined), f", file refused ({refusal[0]})" if refusal else "", verdict.seconds)
+    return Decision(verdict, records(verdict, ctx, checked_at), refusal, sorted(quarantined.values()))
+
+
+def _value(by_row: pd.DataFrame, row: int, column: str) -> Any:
+    if column not in by_row.columns or row not in by_row.index:
+        return None
+    value = by_row.at[row, column]
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    return None if value != value else value  # NaN/NaT -> None
+
+
+# --------------------------------------------------------------------------- ingest's hook
+_PREVALIDATING: ContextVar[bool] = ContextVar("prevalidating", default=False)
+
+
+def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: date, paths: Any) -> list[Any]:
+    """ingest.pipeline's hook, inside one file's transaction (``ingest.load.FileLoad``), after
+    ingest's own rules: validates the staged rows, removes the rows it quarantines from the stage
+    and returns them (``ingest.validate.Rejected``), raises FileRefused on a file-level failure.
+    Its outcomes go to the quality store on a separate connection, so they are kept whether the
+    file then loads or not (rewritten, not duplicated, if the same content comes again)."""
+    from ingest.errors import FileRefused
+    from ingest.load import STAGE
+    from ingest.validate import Rejected
+
+    from . import store
+
+    ctx = Context(kind=receipt.kind, city=receipt.city, department_code=receipt.department_code,
+                  period_month=receipt.period_month, submission_id=receipt.submission_id,
+                  source_file=receipt.source_file, run_id=receipt.run_id, today=today)
+    df = writer.con.execute(f"select * exclude (row_number), row_number from {STAGE} order by row_number").df()
+    cache_dir = paths.home / "quality" / "submission_gate"
+    decision = check(df, ctx, header, cache_dir)
+    if _PREVALIDATING.get():
+        save_verdict(cache_dir, decision.verdict)
+    else:
+        _forget(cache_dir, decision.verdict.key)
+    with writer.con.cursor() as side:  # its own transaction: kept even if the file is refused
+        store.record_submission(side, ctx.submission_id, decision.records)
+    if decision.refusal:
+        raise FileRefused(*decision.refusal, file=ctx.source_file)
+    if decision.quarantined:
+        rows = [q[0] for q in decision.quarantined]
+        writer._take(f"select row_number from {STAGE} where list_contains(?, row_number) order by row_number",
+                     [rows])
+    return [Rejected(*q) for q in decision.quarantined]
+
+
+def _forget(cache_dir: Path, key: str) -> None:
+    _cache_file(cache_dir, key).unlink(missing_ok=True)
+
+
+def prevalidate(home: str | Path | None = None, rels: list[str] | None = None,
+                today: date | None = None) -> int:
+    """The gate for a whole batch in this one process (GX imported once): each waiting file goes
+    through ingest's own code on a scratch in-memory database, and its verdict is cached for
+    the per-file step. Nothing is loaded, moved or written outside the cache. Returns the
+    number of verdicts cached."""
+    import duckdb
+
+    from ingest import config, load, pipeline, safety
+    from ingest.errors import IngestError
+    from ingest.receipt import Receipt
+
+    paths = config.paths(home)
+    cache_dir = paths.home / "quality" / "submission_gate"
+    prune_cache(cache_dir)
+    day = today or date.today()
+    before = len(list(cache_dir.glob("*.json"))) if cache_dir.is_dir() else 0
+    token = _PREVALIDATING.set(True)
+    try:
+        for rel in rels if rels is not None else pipeline.discover(paths.landing):
+            try:
+                source = safety.check_name(rel, paths.landing)  # the same guard as the real load
+                sha = safety.sha256_file(source)
+            except (IngestError, OSError) as exc:
+                logger.info("prevalidate %s: skipped (%s)", rel, exc)
+                continue
+            receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
+                              content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
+            with duckdb.connect() as scratch:
+                scratch.execute(load.SCHEMA_SQL)
+                try:
+                    pipeline._ingest(scratch, rel, source, receipt, day, paths)
+                except (IngestError, OSError, ValueError) as exc:
+                    logger.info("prevalidate %s: not validated (%s)", rel, exc)
+    finally:
+        _PREVALIDATING.reset(token)
+    after = len(list(cache_dir.glob("*.json"))) if cache_dir.is_dir() else 0
+    logger.info("prevalidate: %d verdicts cached", after - before)
+    return after - before

@@ -1,0 +1,95 @@
+"""The bodies of the campaign_warehouse DAG's tasks, in plain Python (the DAG file only wires them).
+
+plan -> build -> audit -> publish -> docs (dbt docs + dashboard), and track (the late/missing
+notice) after publish.
+The target is CAMPAIGN_TARGET: duckdb (default; candidate file, atomic rename) or postgres
+(candidate schemas, one swapping transaction; ingest.warehouse_pg).
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Iterable
+
+from ingest import config, notify, tracking
+from ingest.slices import from_dict, parse_slice
+
+log = logging.getLogger(__name__)
+
+
+def _target() -> str:
+    from ingest import pg
+    return pg.target()
+
+
+def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What this build is for: the ingest runs' announcements (asset events' extras) when the run
+    was scheduled by them, else the run's own params. Decides full refresh and the months and
+    cities the late/missing notice looks at."""
+    sl = parse_slice(params)
+    extras = [e for e in events if e]
+    slices = [from_dict(e.get("slice") or {}) for e in extras] or [sl]
+    submissions = [s for e in extras for s in e.get("submissions", [])]
+    months = sorted({s["month"] for s in submissions if s.get("month")} | {x.month for x in slices if x.month})
+    cities = sorted({x.city for x in slices if x.city}) if all(x.city for x in slices) else []
+    result = {"target": _target(), "full_refresh": sl.full_refresh or any(x.full_refresh for x in slices),
+              "slices": [x.to_dict() for x in slices], "submissions": len(submissions),
+              "months": months, "cities": cities}
+    log.info("warehouse plan: %s", result)
+    return result
+
+
+def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
+    paths = config.paths(home)
+    if plan_doc["target"] == "postgres":
+        from ingest.warehouse_pg import build_postgres
+        return build_postgres(paths, full_refresh=plan_doc["full_refresh"])
+    from ingest.warehouse import build as build_duckdb
+    return str(build_duckdb(paths, full_refresh=plan_doc["full_refresh"]))
+
+
+def audit(home: str | Path, target: str, run_id: str) -> int:
+    """The GX gate on the candidate; raises AuditFailed (never retried) unless it passes."""
+    paths = config.paths(home)
+    if target == "postgres":
+        from expectations import build_data_docs, raise_on_failure
+        from ingest.warehouse import docs_dir
+        from ingest.warehouse_pg import audit_postgres
+        report = audit_postgres(paths, run_id)
+        build_data_docs(report, docs_dir(paths, run_id))
+        raise_on_failure(report)
+    else:
+        from ingest.warehouse import audit as audit_duckdb
+        report = audit_duckdb(paths, run_id)
+    return len(report.records)
+
+
+def publish(home: str | Path, target: str) -> str:
+    paths = config.paths(home)
+    if target == "postgres":
+        from ingest.warehouse_pg import publish_postgres
+        return publish_postgres(paths)
+    from ingest.warehouse import publish as publish_duckdb
+    return str(publish_duckdb(paths))
+
+
+def docs(home: str | Path, target: str) -> str:
+    """What readers see after a publish: dbt's documentation and the scorecard dashboard, rebuilt
+    from the published marts under $CAMPAIGN_HOME/site (dashboard.publish_site)."""
+    from dashboard import publish_site
+
+    site = publish_site(config.paths(home).home, target)
+    log.info("dashboard and dbt docs: %s", site)
+    return str(site)
+
+
+def track(home: str | Path, plan_doc: dict[str, Any]) -> dict[str, Any]:
+    """Notify late and missing submissions for the months this build was about."""
+    months, rows = tracking.attention(config.paths(home), plan_doc["months"], plan_doc["cities"],
+                                      target=plan_doc["target"])
+    note = tracking.notice(months, rows)
+    delivered = notify.send(note, strict=True) if note else {}
+    if not note:
+        log.info("submissions for %s: nothing late or missing", months)
+    return {"months": months, "late": sum(r["status"] == "late" for r in rows),
+            "missing": sum(r["status"] == "missing" for r in rows), "delivered": delivered}

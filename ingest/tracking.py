@@ -1,0 +1,77 @@
+"""Submission tracking: the late and missing rows of marts.mart_submission_status, as a notice.
+
+The mart (dbt) decides what is owed, due, late or missing; this module only reads the published
+warehouse (DuckDB file, or PostgreSQL when CAMPAIGN_TARGET=postgres) and words the notice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from ingest.config import Paths
+from ingest.notify import Notice
+
+log = logging.getLogger(__name__)
+KIND_ZH = {"investment": "创建项目投资台账", "volunteer": "志愿服务记录", "issue": "问题整改台账"}
+STATUS_ZH = {"late": "迟报", "missing": "缺报"}
+COLUMNS = ("city", "department_code", "department_name", "kind", "period_month", "due_date", "status",
+           "days_past_due", "refused_files")
+
+
+def attention(paths: Paths, months: list[str] | None = None, cities: list[str] | None = None,
+              target: str = "duckdb", pg_dsn: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
+    """(months looked at, late/missing rows) for the given months ('YYYY-MM'; default: the latest
+    tracked month) and cities (default: all)."""
+    run = _duckdb_query(paths) if target == "duckdb" else _pg_query(pg_dsn)
+    if not months:
+        latest = run("select max(period_month) from marts.mart_submission_status", [])
+        months = [latest[0][0].isoformat()[:7]] if latest and latest[0][0] else []
+    if not months:
+        return [], []
+    firsts = [dt.date.fromisoformat(f"{m}-01") for m in months]
+    sql = (f"select {', '.join(COLUMNS)} from marts.mart_submission_status "
+           f"where status in ('late', 'missing') and period_month in ({', '.join(['%s'] * len(firsts))})")
+    args: list[Any] = list(firsts)
+    if cities:
+        sql += f" and city in ({', '.join(['%s'] * len(cities))})"
+        args += cities
+    sql += " order by city, period_month, status, department_code, kind"
+    return months, [dict(zip(COLUMNS, row)) for row in run(sql, args)]
+
+
+def _duckdb_query(paths: Paths):
+    def run(sql: str, args: list[Any]) -> list[tuple]:
+        import duckdb
+        with duckdb.connect(str(paths.published_db), read_only=True) as con:
+            return con.execute(sql.replace("%s", "?"), args).fetchall()
+    return run
+
+
+def _pg_query(pg_dsn: str | None):
+    def run(sql: str, args: list[Any]) -> list[tuple]:
+        from ingest import pg
+        with pg.connect(pg_dsn or pg.dsn()) as con, con.cursor() as cur:
+            cur.execute(sql, args)
+            return cur.fetchall()
+    return run
+
+
+def notice(months: list[str], rows: list[dict[str, Any]]) -> Notice | None:
+    """One notice listing every late or missing submission, grouped by city; None if all is in."""
+    if not rows:
+        return None
+    missing = sum(r["status"] == "missing" for r in rows)
+    late = len(rows) - missing
+    lines: list[str] = []
+    for city in sorted({r["city"] for r in rows}):
+        lines.append(f"{city}:")
+        for r in (r for r in rows if r["city"] == city):
+            extra = f",已退回 {r['refused_files']} 份文件" if r["refused_files"] else ""
+            lines.append(f"  {str(r['period_month'])[:7]} {r['department_name']} {KIND_ZH.get(r['kind'], r['kind'])}"
+                         f" {STATUS_ZH[r['status']]}(截止 {r['due_date']},逾期 {r['days_past_due']} 天{extra})")
+    title = (f"报送提醒 {'、'.join(months)}:缺报 {missing} 项,迟报 {late} 项 / "
+             f"{missing} missing, {late} late submissions")
+    details = {"months": months, "missing": missing, "late": late,
+               "rows": [{k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in r.items()} for r in rows]}
+    return Notice("submissions_late_missing", title, lines, details)

@@ -1,0 +1,219 @@
+"""Write-audit-publish on PostgreSQL (CAMPAIGN_TARGET=postgres), one function per DAG step.
+
+build:   carry raw.duckdb over into schema `raw`, then one `dbt build` into candidate schemas
+         (<schema>__candidate; incremental tables start as copies of the published ones).
+audit:   the GX suites of expectations/ on the candidate marts (mirrored into a DuckDB file),
+         outcomes into the quality store and the candidate's mart_data_quality.
+publish: only an audited candidate; one transaction with a lock_timeout renames every candidate
+         schema over its published one; the read-only BI role's grants are given to the candidate before the swap, so BI
+         never loses access and never sees a mix of runs. The old schemas are dropped afterwards.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest import pg
+from ingest.config import REPO_ROOT, Paths
+from ingest.pg_copy import mirror_schema, sync_raw
+from ingest.pg_roles import ensure_bi_role, grant_read, revoke_read
+from ingest.warehouse import BuildFailed, _die_with_parent
+
+if TYPE_CHECKING:
+    from expectations import AuditReport
+    from psycopg2.extensions import cursor as PgCursor
+
+log = logging.getLogger(__name__)
+
+DBT_DIR = REPO_ROOT / "dbt_project"
+CANDIDATE = "__candidate"
+RETIRED = "__retired_"
+MARTS = "marts"
+QUALITY_MART = "mart_data_quality"
+AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
+# Incremental models: their candidate starts as a copy of the published table (schema, table).
+INCREMENTAL_TABLES = ((MARTS, "fct_volunteer_hours"),)
+_FAILURE_PREFIXES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
+
+
+class PublishFailed(BuildFailed):
+    """No audited candidate to publish, or the swap could not take its locks in time; nothing changed."""
+
+
+def _schemas(cur: PgCursor, pattern: str) -> list[str]:
+    cur.execute("select nspname from pg_namespace where nspname like %s order by nspname", [pattern])
+    return [s for (s,) in cur.fetchall()]
+
+
+def _like(suffix: str, anywhere: bool = False) -> str:
+    """A LIKE pattern for schema names ending in (or containing) `suffix`."""
+    return "%" + suffix.replace("_", r"\_") + ("%" if anywhere else "")
+
+
+def _drop_schemas(cur: PgCursor, schemas: list[str]) -> None:
+    for schema in schemas:
+        cur.execute(f'drop schema if exists "{pg.ident(schema)}" cascade')
+
+
+def prepare_candidate(pg_dsn: str, full_refresh: bool = False) -> None:
+    """Drop leftovers of earlier runs; seed the candidate's incremental tables from the published ones."""
+    with pg.connect(pg_dsn) as con:
+        _drop_retired(con)
+        with con, con.cursor() as cur:
+            _prepare(cur, full_refresh)
+
+
+def _drop_retired(con) -> None:
+    """Drop the schemas earlier publishes retired; a reader still on one keeps it for now."""
+    import psycopg2.errors
+
+    try:
+        with con, con.cursor() as cur:
+            cur.execute("set local lock_timeout = %s", [pg.lock_timeout()])
+            _drop_schemas(cur, _schemas(cur, _like(RETIRED, anywhere=True)))
+    except psycopg2.errors.LockNotAvailable:
+        log.warning("old marts schemas still in use by readers; a later run drops them")
+
+
+def _prepare(cur: PgCursor, full_refresh: bool) -> None:
+    cur.execute("set local lock_timeout = %s", [pg.lock_timeout()])
+    _drop_schemas(cur, _schemas(cur, _like(CANDIDATE)))
+    if full_refresh:
+        return
+    for schema, table in INCREMENTAL_TABLES:
+        cur.execute("select to_regclass(%s)", [f'"{schema}"."{table}"'])
+        if cur.fetchone()[0] is None:
+            continue
+        cand = f'"{schema}{CANDIDATE}"'
+        cur.execute(f"create schema if not exists {cand}")
+        cur.execute(f'create table {cand}."{table}" (like "{schema}"."{table}" including all)')
+        cur.execute(f'insert into {cand}."{table}" select * from "{schema}"."{table}"')
+        log.info("candidate %s.%s starts from the published %d rows", cand, table, cur.rowcount)
+
+
+def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
+                       select: list[str] | None = None, suffix: str = CANDIDATE) -> None:
+    """One `dbt build --target postgres` (models, tests, unit tests) into <schema><suffix>."""
+    env = {**os.environ, **pg.dbt_env(pg_dsn), "CAMPAIGN_SCHEMA_SUFFIX": suffix,
+           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
+    args = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR),
+            "--profiles-dir", str(DBT_DIR), "--target", "postgres",
+            # a partial build (select) keeps its artifacts apart from the full build's run results
+            "--target-path", str(paths.home / "dbt" / ("target-postgres-select" if select else "target-postgres")),
+            "--log-path", str(paths.home / "dbt" / "logs")]
+    if full_refresh:
+        args.append("--full-refresh")
+    if select:
+        args += ["--select", *select]
+    # dbt dies with us: a killed run leaves no dbt writing into the next run's candidate schemas
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            preexec_fn=_die_with_parent())
+    failures: list[str] = []
+    detail = 0   # lines of detail still to keep after a failure heading
+    for line in proc.stdout or []:
+        log.info("dbt | %s", line.rstrip())
+        text = line.strip()[9:].strip() if line[:2].isdigit() else line.strip()   # drop the hh:mm:ss stamp
+        if text.startswith(_FAILURE_PREFIXES):
+            failures.append(text)
+            detail = 3
+        elif detail and text:
+            failures[-1] += " " + text
+            detail -= 1
+        else:
+            detail = 0
+    if proc.wait() != 0:
+        raise BuildFailed("dbt build (postgres) failed: " + ("; ".join(failures) or f"exit code {proc.returncode}"))
+
+
+def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool = False) -> str:
+    """DAG step `build`: raw carry-over, candidate schemas, dbt build. Returns the candidate marts schema."""
+    from ingest.warehouse import ensure_quality_store
+
+    dsn = pg_dsn or pg.dsn()
+    pg.ensure_database(dsn)
+    ensure_quality_store(paths)     # raw.quality_results, the source of mart_data_quality
+    sync_raw(paths.raw_db, dsn)
+    prepare_candidate(dsn, full_refresh=full_refresh)
+    dbt_build_postgres(paths, dsn, full_refresh=full_refresh)
+    return MARTS + CANDIDATE
+
+
+def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> AuditReport:
+    """DAG step `audit`: the mart suites on the candidate marts (mirrored into a DuckDB file, so
+    the very suites and reconciliation with raw.duckdb of the DuckDB target apply). Outcomes go
+    to the quality store; a passing candidate gets them in its mart_data_quality. The caller
+    gates with raise_on_failure()."""
+    from expectations import audit_warehouse, store
+    from ingest import load
+
+    dsn = pg_dsn or pg.dsn()
+    mirror = paths.warehouse_dir / "pg_audit" / "candidate_marts.duckdb"
+    rows = mirror_schema(dsn, MARTS + CANDIDATE, mirror, duck_schema=MARTS)
+    log.info("audit mirror of %s%s: %s", MARTS, CANDIDATE, rows)
+    report = audit_warehouse(mirror, run_id, raw_db=paths.raw_db, certify=False)
+    con = load.connect(paths.raw_db)
+    try:
+        store.record_audit(con, report.records, target="postgres")
+    finally:
+        con.close()
+    if report.success:   # this run's results into the candidate's quality mart, as on DuckDB
+        sync_raw(paths.raw_db, dsn)
+        dbt_build_postgres(paths, dsn, select=[QUALITY_MART])
+        with pg.connect(dsn) as con, con, con.cursor() as cur:   # publish's proof of the audit
+            cur.execute(f'comment on schema "{MARTS}{CANDIDATE}" is %s', [AUDITED + run_id])
+    return report
+
+
+def publish_postgres(paths: Paths | None = None, pg_dsn: str | None = None) -> str:
+    """DAG step `publish`: swap every candidate schema in, in one transaction. Returns where."""
+    dsn = pg_dsn or pg.dsn()
+    role, password = pg.bi_role()
+    retired = RETIRED + time.strftime("%Y%m%d%H%M%S")
+    import psycopg2.errors
+
+    with pg.connect(dsn) as con:
+        try:
+            with con, con.cursor() as cur:
+                cur.execute("set local lock_timeout = %s", [pg.lock_timeout()])
+                candidates = _schemas(cur, _like(CANDIDATE))
+                if MARTS + CANDIDATE not in candidates:
+                    raise PublishFailed(f"no candidate schema {MARTS}{CANDIDATE} to publish in {pg.safe_dsn(dsn)}")
+                cur.execute("select obj_description(%s::regnamespace, 'pg_namespace')", [MARTS + CANDIDATE])
+                audited = cur.fetchone()[0] or ""
+                if not audited.startswith(AUDITED):
+                    raise PublishFailed(f"not publishing {MARTS}{CANDIDATE}: no audit of it has passed")
+                ensure_bi_role(cur, role, password, pg.dsn_parts(dsn)["dbname"])
+                grant_read(cur, role, MARTS + CANDIDATE)
+                for candidate in candidates:
+                    published = candidate[: -len(CANDIDATE)]
+                    cur.execute("select 1 from pg_namespace where nspname = %s", [published])
+                    if cur.fetchone():
+                        revoke_read(cur, role, published)
+                        cur.execute(f'alter schema "{published}" rename to "{published}{retired}"')
+                    cur.execute(f'alter schema "{candidate}" rename to "{published}"')
+        except psycopg2.errors.LockNotAvailable as exc:
+            raise PublishFailed(f"publish could not take its locks within lock_timeout: {exc}") from exc
+        _drop_retired(con)
+    where = f"{pg.safe_dsn(dsn)} schema {MARTS}"
+    log.info("published %s, %s (swapped %s)", where, audited, ", ".join(candidates))
+    return where
+
+
+def published_counts(pg_dsn: str | None = None) -> dict[str, int]:
+    """Rows per table of the published `marts` schema (empty when nothing is published)."""
+    dsn = pg_dsn or pg.dsn()
+    with pg.connect(dsn) as con, con.cursor() as cur:
+        cur.execute("""select table_name from information_schema.tables
+                       where table_schema = %s and table_type = 'BASE TABLE' order by table_name""", [MARTS])
+        tables = [t for (t,) in cur.fetchall()]
+        out = {}
+        for t in tables:
+            cur.execute(f'select count(*) from "{MARTS}"."{pg.ident(t)}"')
+            out[t] = cur.fetchone()[0]
+        con.rollback()
+    return out

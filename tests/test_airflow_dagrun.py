@@ -1,0 +1,74 @@
+"""campaign_ingest through `airflow dags test` on a misconfigured deployment (no personal-data
+key): every file that needs the key fails its own task once — a configuration fault is never
+retried — while a file that is not a submission is still refused as an outcome; the run fails
+naming the failed files, and the notifier hears of each failure."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+from ingest.demo import generate
+from tests.conftest import REPO, query
+
+pytestmark = pytest.mark.slow
+FILES = ("格尔木市/市发改委/investment/2022年5月创建项目投资台账.xlsx",
+         "格尔木市/市文明办/volunteer/5月志愿服务记录.csv",
+         "格尔木市/市城管局/issue/export_20220604.json",
+         "射洪市/市文明办/volunteer/联系人名单.csv")
+
+
+def test_files_that_cannot_be_processed_fail_without_retry_and_are_named(tmp_path):
+    bodies: list[dict] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    demo, home = tmp_path / "demo", tmp_path / "home"
+    generate(demo)
+    for rel in FILES:
+        (home / "landing" / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(demo / rel, home / "landing" / rel)
+    # No personal-data key and no demo mode: ingest refuses to process submissions (ConfigError).
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
+    env.update(CAMPAIGN_HOME=str(home), AIRFLOW_HOME=str(tmp_path / "airflow"), PYTHONPATH=str(REPO),
+               AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"), AIRFLOW__CORE__LOAD_EXAMPLES="False",
+               CAMPAIGN_NOTIFY_WEBHOOK=f"http://127.0.0.1:{server.server_address[1]}/hook")
+    airflow = str(REPO / ".venv" / "bin" / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    proc = subprocess.run([airflow, "dags", "test", "campaign_ingest"], env=env, capture_output=True, text=True,
+                          timeout=600)
+    server.shutdown()
+    assert proc.returncode != 0                                          # the run failed ...
+    with sqlite3.connect(tmp_path / "airflow" / "airflow.db") as con:
+        states = {(t, m): (s, n) for t, m, s, n in con.execute(
+            "select task_id, map_index, state, try_number from task_instance where dag_id = 'campaign_ingest'")}
+    load = sorted(s for (t, _), s in states.items() if t == "load_file")
+    assert load == [("failed", 1)] * 3 + [("success", 1)]               # load_file has retries=3: unused
+    assert states[("announce", -1)][0] == "skipped"                        # nothing new: no asset event
+    assert states[("report", -1)][0] == "failed"
+
+    raw = home / "warehouse" / "raw.duckdb"
+    assert query(raw, "select source_file, status from file_ledger") == [(FILES[3], "refused")]
+    assert all((home / "landing" / rel).exists() for rel in FILES[:3])  # left for a run with the key
+    failed = [b for b in bodies if b["event"] == "task_failed"]
+    assert sorted(b["details"]["label"] for b in failed if b["details"]["task_id"] == "load_file") == sorted(FILES[:3])
+    assert all("CAMPAIGN_HASH_KEY" in b["text"] for b in failed if b["details"]["task_id"] == "load_file")
+    summary = [b for b in bodies if b["event"] == "ingest_failed"]
+    assert summary and sorted(summary[0]["details"]["failed"]) == sorted(FILES[:3])
+    assert summary[0]["details"]["counts"] == {"accepted": 0, "refused": 1, "duplicate": 0, "failed": 3}

@@ -1,0 +1,61 @@
+"""The PostgreSQL target's settings: CAMPAIGN_TARGET, CAMPAIGN_PG_DSN, the BI role, the lock timeout."""
+from __future__ import annotations
+
+import pytest
+
+from ingest import pg
+from ingest.errors import ConfigError
+from tests.pg_warehouse import drop_database, new_database, pg_rows
+
+
+@pytest.mark.parametrize("value, expected", [(None, "duckdb"), ("", "duckdb"), ("postgres", "postgres"),
+                                             (" PostgreS ", "postgres"), ("duckdb", "duckdb")])
+def test_target_from_environment(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("CAMPAIGN_TARGET", raising=False)
+    else:
+        monkeypatch.setenv("CAMPAIGN_TARGET", value)
+    assert pg.target() == expected
+
+
+def test_unknown_target_is_refused(monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_TARGET", "snowflake")
+    with pytest.raises(ConfigError, match="CAMPAIGN_TARGET='snowflake'"):
+        pg.target()
+
+
+def test_dsn_feeds_the_dbt_profile_and_never_shows_its_password(monkeypatch):
+    monkeypatch.setenv("CAMPAIGN_PG_DSN", "postgresql://wh:s3cr%40t@db.example:6432/campaign_prod")
+    assert pg.dbt_env(pg.dsn()) == {"CAMPAIGN_PG_HOST": "db.example", "CAMPAIGN_PG_PORT": "6432",
+                                    "CAMPAIGN_PG_USER": "wh", "CAMPAIGN_PG_PASSWORD": "s3cr@t",
+                                    "CAMPAIGN_PG_DBNAME": "campaign_prod"}
+    assert pg.safe_dsn(pg.dsn()) == "postgresql://wh@db.example:6432/campaign_prod"
+    monkeypatch.delenv("CAMPAIGN_PG_DSN")
+    assert pg.dsn() == pg.DEFAULT_DSN == "postgresql://postgres@127.0.0.1:5432/campaign"
+
+
+@pytest.mark.parametrize("bad", ["postgresql://h:5432", "not a dsn at all ==="])
+def test_a_dsn_without_a_database_is_refused(bad):
+    with pytest.raises(ConfigError, match="CAMPAIGN_PG_DSN"):
+        pg.dbt_env(bad)
+
+
+def test_bi_role_and_lock_timeout_settings(monkeypatch):
+    monkeypatch.delenv("CAMPAIGN_BI_ROLE", raising=False)
+    monkeypatch.delenv("CAMPAIGN_BI_PASSWORD", raising=False)
+    assert pg.bi_role() == ("campaign_bi", pg.DEFAULT_BI_PASSWORD)
+    monkeypatch.setenv("CAMPAIGN_BI_ROLE", "bi; drop table x")
+    with pytest.raises(ConfigError, match="identifier"):
+        pg.bi_role()
+    monkeypatch.setenv("CAMPAIGN_PG_LOCK_TIMEOUT", "1 hour")
+    with pytest.raises(ConfigError, match="LOCK_TIMEOUT"):
+        pg.lock_timeout()
+
+
+def test_ensure_database_creates_it_once():
+    dsn = new_database("cfg")      # created by pg.ensure_database
+    try:
+        assert pg.ensure_database(dsn) is False
+        assert pg_rows(dsn, "select current_database()") == [(pg.dsn_parts(dsn)["dbname"],)]
+    finally:
+        drop_database(dsn)
