@@ -23,28 +23,21 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ingest.config import REPO_ROOT, Paths
+from ingest.config import Paths
+from ingest.dbt_runner import BuildFailed, run_dbt
 from ingest.errors import IngestError
 
 if TYPE_CHECKING:
     from expectations import AuditReport
 
 log = logging.getLogger(__name__)
-DBT_DIR = REPO_ROOT / "dbt_project"
 QUALITY_MART = "mart_data_quality"
-_DBT_FAILURES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
 _UNSAFE_RUN_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-class BuildFailed(IngestError):
-    """dbt build failed: models or tests; the published warehouse is unchanged."""
 
 
 class PublishRefused(IngestError):
@@ -84,47 +77,9 @@ def ensure_quality_store(paths: Paths) -> None:
 
 def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
               select: list[str] | None = None) -> None:
-    """One `dbt build` (models, tests, unit tests) in its own process, its output in our log.
-    A separate process releases every DuckDB handle when it ends, before the audit opens the file;
-    it dies with us (a killed run leaves no dbt writing on)."""
-    env = {**os.environ, "CAMPAIGN_RAW_DB": str(paths.raw_db), "CAMPAIGN_DBT_DUCKDB_PATH": str(paths.candidate_db),
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    args = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR),
-            "--profiles-dir", str(DBT_DIR), "--target", target,
-            "--target-path", str(paths.home / "dbt" / "target"), "--log-path", str(paths.home / "dbt" / "logs")]
-    if full_refresh:
-        args.append("--full-refresh")
-    if select:
-        args += ["--select", *select]
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=_die_with_parent())
-    failures = []
-    for line in proc.stdout or []:
-        log.info("dbt | %s", line.rstrip())
-        text = line.strip()[9:].lstrip() if line[:2].isdigit() else line.strip()  # drop hh:mm:ss
-        if text.startswith(_DBT_FAILURES):
-            failures.append(text)
-    if proc.wait() != 0:
-        raise BuildFailed("dbt build failed: " + ("; ".join(failures) or f"exit code {proc.returncode}"))
-
-
-def _die_with_parent() -> Any:
-    """Linux: the child gets SIGKILL when this process dies (kill -9 included), so no orphaned dbt
-    keeps writing a candidate or holding raw.duckdb. Only from the main thread (the signal is
-    tied to the thread that forks)."""
-    if not sys.platform.startswith("linux") or threading.current_thread() is not threading.main_thread():
-        return None
-    import ctypes
-    import signal
-
-    prctl = ctypes.CDLL("libc.so.6", use_errno=True).prctl
-    parent = os.getpid()
-
-    def set_pdeathsig() -> None:
-        prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # the parent died before prctl took effect
-            os._exit(1)
-    return set_pdeathsig
+    """One `dbt build` (models, tests, unit tests) into the DuckDB candidate."""
+    run_dbt(target, {"CAMPAIGN_RAW_DB": str(paths.raw_db), "CAMPAIGN_DBT_DUCKDB_PATH": str(paths.candidate_db)},
+            paths.home / "dbt" / "target", paths.home / "dbt" / "logs", full_refresh=full_refresh, select=select)
 
 
 def build(paths: Paths, full_refresh: bool = False) -> Path:

@@ -11,18 +11,14 @@ publish: only an audited candidate; one transaction with a lock_timeout renames 
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest import pg
-from ingest.config import REPO_ROOT, Paths
+from ingest.config import Paths
 from ingest.pg_copy import mirror_schema, sync_raw
+from ingest.dbt_runner import BuildFailed, run_dbt
 from ingest.pg_roles import ensure_bi_role, grant_read, revoke_read
-from ingest.warehouse import BuildFailed, _die_with_parent
 
 if TYPE_CHECKING:
     from expectations import AuditReport
@@ -30,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DBT_DIR = REPO_ROOT / "dbt_project"
 CANDIDATE = "__candidate"
 RETIRED = "__retired_"
 MARTS = "marts"
@@ -38,7 +33,6 @@ QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
 INCREMENTAL_TABLES = ((MARTS, "fct_volunteer_hours"),)
-_FAILURE_PREFIXES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
 
 
 class PublishFailed(BuildFailed):
@@ -98,36 +92,11 @@ def _prepare(cur: PgCursor, full_refresh: bool) -> None:
 
 def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
                        select: list[str] | None = None, suffix: str = CANDIDATE) -> None:
-    """One `dbt build --target postgres` (models, tests, unit tests) into <schema><suffix>."""
-    env = {**os.environ, **pg.dbt_env(pg_dsn), "CAMPAIGN_SCHEMA_SUFFIX": suffix,
-           "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    args = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR),
-            "--profiles-dir", str(DBT_DIR), "--target", "postgres",
-            # a partial build (select) keeps its artifacts apart from the full build's run results
-            "--target-path", str(paths.home / "dbt" / ("target-postgres-select" if select else "target-postgres")),
-            "--log-path", str(paths.home / "dbt" / "logs")]
-    if full_refresh:
-        args.append("--full-refresh")
-    if select:
-        args += ["--select", *select]
-    # dbt dies with us: a killed run leaves no dbt writing into the next run's candidate schemas
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            preexec_fn=_die_with_parent())
-    failures: list[str] = []
-    detail = 0   # lines of detail still to keep after a failure heading
-    for line in proc.stdout or []:
-        log.info("dbt | %s", line.rstrip())
-        text = line.strip()[9:].strip() if line[:2].isdigit() else line.strip()   # drop the hh:mm:ss stamp
-        if text.startswith(_FAILURE_PREFIXES):
-            failures.append(text)
-            detail = 3
-        elif detail and text:
-            failures[-1] += " " + text
-            detail -= 1
-        else:
-            detail = 0
-    if proc.wait() != 0:
-        raise BuildFailed("dbt build (postgres) failed: " + ("; ".join(failures) or f"exit code {proc.returncode}"))
+    """One `dbt build --target postgres` (models, tests, unit tests) into <schema><suffix>.
+    A partial build (select) keeps its artifacts apart from the full build's run results."""
+    target_path = paths.home / "dbt" / ("target-postgres-select" if select else "target-postgres")
+    run_dbt("postgres", {**pg.dbt_env(pg_dsn), "CAMPAIGN_SCHEMA_SUFFIX": suffix}, target_path,
+            paths.home / "dbt" / "logs", full_refresh=full_refresh, select=select, label="dbt build (postgres)")
 
 
 def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool = False) -> str:
