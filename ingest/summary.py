@@ -37,6 +37,8 @@ def summarise(paths: Paths) -> dict:
                       where table_schema = 'marts' order by table_name""").fetchall()]
             out["marts"] = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
     out["quality"] = _latest_audit(paths)
+    site = paths.home / "site" / "index.html"
+    out["dashboard"] = str(site) if site.exists() else None
     return out
 
 
@@ -67,6 +69,8 @@ def render(s: dict) -> str:
         verdict = "passed" if q["success"] else "FAILED, nothing published: " + "; ".join(q["failed"])
         lines.append(f"Quality audit (run {q['run_id']}): {q['expectations']} expectations, {verdict}")
         lines.append(f"GX Data Docs: {q['data_docs']}")
+    if s.get("dashboard"):
+        lines.append(f"Dashboard (open in a browser): {s['dashboard']}")
     return "\n".join(lines)
 
 

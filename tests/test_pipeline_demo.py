@@ -24,6 +24,7 @@ def run(tmp_path_factory):
 def test_landing_was_filled_and_emptied_into_archive(run):
     home, manifest, out = run
     assert "writing the demo submissions" in out
+    assert f"Dashboard (open in a browser): {home / 'site' / 'index.html'}" in out
     assert not any(p.is_file() for p in (home / "landing").rglob("*"))
     assert len([p for p in (home / "archive").rglob("*") if p.is_file()]) == len(manifest["files"])
 
