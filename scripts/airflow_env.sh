@@ -1,5 +1,8 @@
-# Airflow settings for local runs (sourced). Everything lives under $CAMPAIGN_HOME/airflow.
+# Settings for local runs (sourced by run_pipeline.sh and airflow_stack.sh): an absolute
+# $CAMPAIGN_HOME (default ./data of the repo), the repo on PYTHONPATH, Airflow under $CAMPAIGN_HOME/airflow.
 repo="${repo:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+export CAMPAIGN_HOME="$(mkdir -p "${CAMPAIGN_HOME:-$repo/data}" && cd "${CAMPAIGN_HOME:-$repo/data}" && pwd)"
+export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 export AIRFLOW_HOME="${AIRFLOW_HOME:-$CAMPAIGN_HOME/airflow}"
 export AIRFLOW__CORE__DAGS_FOLDER="$repo/dags"
 export AIRFLOW__CORE__LOAD_EXAMPLES=False

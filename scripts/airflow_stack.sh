@@ -16,8 +16,6 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$repo/.venv/bin"
-export CAMPAIGN_HOME="$(mkdir -p "${CAMPAIGN_HOME:-$repo/data}" && cd "${CAMPAIGN_HOME:-$repo/data}" && pwd)"
-export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 source "$repo/scripts/airflow_env.sh"
 port="${AIRFLOW_PORT:-8080}"
 secrets="$AIRFLOW_HOME/secrets"

@@ -4,8 +4,6 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$repo/.venv/bin"
-export CAMPAIGN_HOME="$(mkdir -p "${CAMPAIGN_HOME:-$repo/data}" && cd "${CAMPAIGN_HOME:-$repo/data}" && pwd)"
-export PYTHONPATH="$repo${PYTHONPATH:+:$PYTHONPATH}"
 source "$repo/scripts/airflow_env.sh"
 
 if [ -z "${CAMPAIGN_HASH_KEY:-}" ]; then
