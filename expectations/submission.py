@@ -11,6 +11,11 @@ batch in one process and leaves each file's verdict in ``$CAMPAIGN_HOME/quality/
 the per-file step then finds it there (keyed by a digest of the typed rows, the parameters and
 the suites' source) and never imports GX. Without a cached verdict the file is validated
 in-process, so correctness never depends on the batch step having run.
+
+Memory. A suite made only of per-row expectations (``expect_column_values_*``) is validated
+chunk by chunk (``CHUNK_ROWS`` rows of the stage at a time) and the chunks' results merged, so a
+city-year export never sits in memory as one DataFrame; a suite with an aggregate expectation
+(a median) sees the whole file at once.
 """
 from __future__ import annotations
 
@@ -23,9 +28,11 @@ from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
+
+from ingest.load import STAGE
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 GATE = "submission"
 SAMPLE_ROWS = 20             # row numbers kept per failed expectation in the quality store
+CHUNK_ROWS = 200_000         # stage rows per DataFrame when a suite can be validated in chunks
+ROW_WISE = "expect_column_values_"  # expectation types whose results add up across chunks
 CACHE_MAX_AGE = timedelta(days=2)
 _SUITES_SOURCE = Path(__file__).with_name("submission_suites.py")
 
@@ -136,6 +145,40 @@ def validate(kind: str, df: pd.DataFrame, params: dict[str, datetime], key: str 
     order = {e.id: i for i, e in enumerate(validation.suite.expectations)}
     outcomes = [_outcome(r) for r in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0))]
     return Verdict(key, kind, outcomes, time.perf_counter() - started)
+
+
+def chunkable(kind: str) -> bool:
+    """True when every expectation of the kind's suite judges rows one by one (results add up)."""
+    return all(e.expectation_type.startswith(ROW_WISE) for e in _validation(kind).suite.expectations)
+
+
+def validate_chunks(kind: str, frames: Iterable[pd.DataFrame], params: dict[str, datetime], key: str) -> Verdict:
+    """The suite over consecutive chunks of one file, merged into the verdict of the whole file.
+    Only for row-wise suites (``chunkable``): success, counts and row numbers add up exactly."""
+    merged: Verdict | None = None
+    for df in frames:
+        part = validate(kind, df, params, key)
+        merged = part if merged is None else _merge(merged, part)
+    if merged is None:
+        raise ValueError("no frame to validate")
+    return merged
+
+
+def _merge(a: Verdict, b: Verdict) -> Verdict:
+    outcomes = []
+    for x, y in zip(a.outcomes, b.outcomes, strict=True):
+        outcomes.append(Outcome(
+            expectation=x.expectation, column=x.column, level=x.level, reason_code=x.reason_code,
+            message=x.message, field=x.field, success=x.success and y.success,
+            element_count=_add(x.element_count, y.element_count),
+            unexpected_count=_add(x.unexpected_count, y.unexpected_count), rows=x.rows + y.rows,
+            observed=x.observed if x.observed is not None else y.observed, error=x.error or y.error,
+            extra=x.extra))
+    return Verdict(a.key, a.kind, outcomes, a.seconds + b.seconds)
+
+
+def _add(x: int | None, y: int | None) -> int | None:
+    return None if x is None and y is None else (x or 0) + (y or 0)
 
 
 def _outcome(r: Any) -> Outcome:
@@ -254,17 +297,26 @@ class Decision:
 
 def check(df: pd.DataFrame, ctx: Context, header: Callable[[str], str | None] | None = None,
           cache_dir: Path | None = None) -> Decision:
-    """The gate on one file's typed rows (a column per contract field, plus row_number).
-    header(field) -> the header as the clerk wrote it. Each quarantined row gets the reason of
-    the first expectation it failed."""
+    """The gate on one file's typed rows (a column per contract field, plus row_number), held as
+    one frame. header(field) -> the header as the clerk wrote it."""
+    verdict = verdict_for(ctx.kind, df, parameters(ctx), cache_dir)
+    return decide(verdict, ctx, header, df)
+
+
+def decide(verdict: Verdict, ctx: Context, header: Callable[[str], str | None] | None,
+           rows_of: pd.DataFrame | Callable[[list[int]], pd.DataFrame]) -> Decision:
+    """What a verdict means for the file: its refusal, and each quarantined row with the reason
+    of the first expectation it failed. rows_of: the file's typed rows, or a function giving
+    the rows with the given row numbers (the values a receipt shows)."""
     def shown_header(name: str) -> str:
         return (header(name) if header else None) or name
 
     checked_at = datetime.now(timezone.utc)
-    verdict = verdict_for(ctx.kind, df, parameters(ctx), cache_dir)
     refusal = None
     if (failed := verdict.refusal) is not None:
         refusal = (failed.reason_code, message(failed, shown_header(failed.field), ctx))
+    flagged = sorted({row for o in verdict.outcomes if not o.success and o.level == "row" for row in o.rows})
+    df = rows_of(flagged) if callable(rows_of) else rows_of
     by_row = df.set_index("row_number")
     quarantined: dict[int, tuple[int, str, str, str, str]] = {}
     for o in verdict.outcomes:
@@ -301,7 +353,6 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
     Its outcomes go to the quality store on a separate connection, so they are kept whether the
     file then loads or not (rewritten, not duplicated, if the same content comes again)."""
     from ingest.errors import FileRefused
-    from ingest.load import STAGE
     from ingest.validate import Rejected
 
     from . import store
@@ -309,9 +360,17 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
     ctx = Context(kind=receipt.kind, city=receipt.city, department_code=receipt.department_code,
                   period_month=receipt.period_month, submission_id=receipt.submission_id,
                   source_file=receipt.source_file, run_id=receipt.run_id, today=today)
-    df = writer.con.execute(f"select * exclude (row_number), row_number from {STAGE} order by row_number").df()
     cache_dir = paths.home / "quality" / "submission_gate"
-    decision = check(df, ctx, header, cache_dir)
+    params = parameters(ctx)
+    key = stage_key(ctx.kind, writer.con, params)
+    verdict = load_verdict(cache_dir, key)
+    if verdict is None:
+        whole = not chunkable(ctx.kind)
+        verdict = validate_chunks(ctx.kind, _stage_frames(writer.con, whole), params, key)
+    else:
+        logger.info("submission gate: verdict for %s found in the batch cache", ctx.source_file)
+    decision = decide(verdict, ctx, header, lambda rows: writer.con.execute(
+        f"{_STAGE_ROWS} where list_contains(?, row_number) order by row_number", [rows]).df())
     if _PREVALIDATING.get():
         save_verdict(cache_dir, decision.verdict)
     else:
@@ -325,6 +384,39 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
         writer._take(f"select row_number from {STAGE} where list_contains(?, row_number) order by row_number",
                      [rows])
     return [Rejected(*q) for q in decision.quarantined]
+
+
+_STAGE_ROWS = f"select * exclude (row_number), row_number from {STAGE}"
+
+
+def stage_key(kind: str, con: Any, params: dict[str, datetime]) -> str:
+    """verdict_key for the staged rows, computed in DuckDB without fetching them: the suites'
+    source, kind, parameters, column types, and order-independent sums of the rows' hashes
+    (row numbers are unique, so no two rows cancel out)."""
+    types = con.execute(f"describe {_STAGE_ROWS}").fetchall()
+    columns = ", ".join(f'"{name}"' for name, *_ in types)
+    count, xor, total = con.execute(f"select count(*), bit_xor(h), sum(h::hugeint) from "
+                                    f"(select hash({columns}) as h from ({_STAGE_ROWS}))").fetchone()
+    h = hashlib.sha256(_SUITES_SOURCE.read_bytes())
+    h.update(json.dumps([kind, sorted((k, v.isoformat()) for k, v in params.items()),
+                         [(t[0], t[1]) for t in types], count, str(xor), str(total)]).encode())
+    return h.hexdigest()
+
+
+def _stage_frames(con: Any, whole: bool) -> Iterator[pd.DataFrame]:
+    """The staged rows in row order: one frame, or consecutive frames of about CHUNK_ROWS rows
+    (always at least one, possibly empty, so that an empty stage is still validated)."""
+    cursor = con.execute(f"{_STAGE_ROWS} order by row_number")
+    if whole:
+        yield cursor.df()
+        return
+    vectors = max(1, CHUNK_ROWS // 2048)
+    df = cursor.fetch_df_chunk(vectors)
+    yield df
+    while len(df):
+        df = cursor.fetch_df_chunk(vectors)
+        if len(df):
+            yield df
 
 
 def _forget(cache_dir: Path, key: str) -> None:

@@ -46,7 +46,13 @@ class Table:
         """Data rows only, in chunks, with the clerk's row numbers. Read once."""
         footer = False
         id_cols = {i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"}
+        quick = self.seq_col != 0 and not (id_cols and self.grid.exact_text)
         for chunk in self.grid.chunks(self.start):
+            if quick and not footer and all([
+                    bool(cells) and type(first := cells[0]) is str and first != "" and not first[0].isspace()
+                    and first[0] not in _NON_DATA_START for _, cells in chunk]):
+                yield chunk       # every row starts with data text: what _blank and _non_data say too
+                continue
             out: list[Row] = []
             for number, cells in chunk:
                 if footer or self._blank(cells):

@@ -17,7 +17,7 @@ import duckdb
 
 from ingest.contracts import Contract
 from ingest.errors import TransientError
-from ingest.validate import Rejected
+from ingest.validate import Parsed, Rejected, stage_text
 
 SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 LINEAGE = ("submission_id", "source_file", "sheet", "row_number", "loaded_at")
@@ -52,15 +52,9 @@ def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
     return row[0] if row else None
 
 
-def _text(v: Any) -> Any:
-    if v is None or isinstance(v, str):
-        return v
-    return v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else str(v)
-
-
 def _frame(columns: list[str], records: list[dict[str, Any]]):
     import pandas as pd
-    return pd.DataFrame({c: [_text(r.get(c)) for r in records] for c in columns}, dtype=object)
+    return pd.DataFrame({c: [stage_text(r.get(c)) for r in records] for c in columns}, dtype=object)
 
 
 class FileLoad:
@@ -95,10 +89,12 @@ class FileLoad:
             con.unregister("notes_frame")
             self.noted[table] += len(rows)
 
-    def add(self, rows: list[tuple[int, dict[str, Any]]]) -> None:
-        if not rows:
+    def add(self, rows: Parsed) -> None:
+        """Stage a chunk's valid rows: one frame of text columns, cast to the table's types in SQL."""
+        if not len(rows):
             return
-        frame = _frame(self.columns + ["row_number"], [{**r, "row_number": n} for n, r in rows])
+        import pandas as pd
+        frame = pd.DataFrame({**{c: rows.texts(c) for c in self.columns}, "row_number": rows.rows}, dtype=object)
         casts = ", ".join(f'cast("{c}" as {t})' for c, t in self.types.items())
         self.con.register("chunk_frame", frame)
         self.con.execute(f"insert into {STAGE} select {casts}, cast(row_number as integer) from chunk_frame")

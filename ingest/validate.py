@@ -1,15 +1,22 @@
 """Row rules of each kind: typed, normalised records, or quarantine with a reason in Chinese.
 
-Rules that look at one row run here, chunk by chunk; rules across rows (unique codes, a
-volunteer's hours per day) and across submissions (warnings) run in SQL (ingest.load).
+Rules that look at one row run here, chunk by chunk and column by column: each distinct value
+of a column is parsed once (a city-year export repeats names, dates, teams and hours; an ID
+number is hashed once however often it recurs) and every row takes its column's outcome by
+index, so the cost grows with distinct values rather than with cells. A row's reason is that
+of its first bad cell, in column order. Rules across rows (unique codes, a volunteer's hours per
+day) and across submissions (warnings) run in SQL (ingest.load).
 """
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
+
+import numpy as np
 
 from ingest import pii
 from ingest.contracts import Field
@@ -55,6 +62,7 @@ WARNINGS = {
     "status_regressed": "“{field}”从此前的“{other}”倒退为“{value}”且复核结果不是“未通过”,请核实",
 }
 _ID_WRAPPER_RE = re.compile(r'^(?:=\s*"(.*)"|\'(.*))$')
+_PLAIN_ID_RE = re.compile(r"^\d{17}[\dXx]$")
 _SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
 _PHONE_PREFIX_RE = re.compile(r"^(\+?86)")
 
@@ -112,26 +120,18 @@ class RowParser:
     def header(self, name: str) -> str:
         return next((self.table.headers[i] for i, n in self.table.columns.items() if n == name), name)
 
-    def parse(self, cells: list[Any]) -> dict[str, Any]:
-        """One row's typed record, or RowError for its first bad cell. Each field remembers the
-        outcome for values it has seen (a city-year export repeats names, dates, teams, hours)."""
-        record: dict[str, Any] = {}
-        width = len(cells)
-        for i, name, f, cache in self.plan:
-            raw = cells[i] if i < width else None
-            key = raw if type(raw) is str else (type(raw), raw)
-            try:
-                value, error = cache[key]
-            except KeyError:
-                value, error = cache[key] = self._cell(f, raw, i)
-                if len(cache) > CACHE_VALUES:
-                    cache.clear()
-            except TypeError:                       # unhashable: a list or object from JSON
-                value, error = self._cell(f, raw, i)
-            if error is not None:
-                raise RowError(error[0], error[1], error[2], **error[3])
-            record[name] = value
-        return record
+    def _outcome(self, cache: dict, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
+        """A cell's outcome, remembered per field for values seen before (across chunks)."""
+        key = raw if type(raw) is str else (type(raw), raw)
+        try:
+            return cache[key]
+        except KeyError:
+            if len(cache) >= CACHE_VALUES:
+                cache.clear()
+            outcome = cache[key] = self._cell(f, raw, i)
+            return outcome
+        except TypeError:                       # unhashable: a list or object from JSON
+            return self._cell(f, raw, i)
 
     def _cell(self, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
         """(value, None) or (None, (code, field, shown value, extra))."""
@@ -148,20 +148,38 @@ class RowParser:
         except RowError as e:
             return None, (e.code, e.field, e.value, e.extra)
 
-    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[list[tuple[int, dict[str, Any]]], list[Rejected], list[Rejected]]:
-        """(good rows, rejected rows, warnings) of one chunk; every row lands in exactly one of
-        the first two lists."""
-        good: list[tuple[int, dict[str, Any]]] = []
+    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected], list[Rejected]]:
+        """(good rows, rejected rows, warnings) of one chunk; every row is in exactly one of the
+        first two."""
+        count = len(rows)
+        numbers = np.fromiter((n for n, _ in rows), dtype=np.int64, count=count)
+        columns = list(itertools.zip_longest(*(cells for _, cells in rows)))  # short rows padded with None
+        failed_rows = np.zeros(count, dtype=bool)
         bad: list[Rejected] = []
-        for number, cells in rows:
-            try:
-                good.append((number, self.parse(cells)))
-            except RowError as e:
-                bad.append(reject(number, e.code, e.field, str(e.value), **e.extra))
+        codes: dict[str, np.ndarray] = {}
+        outcomes: dict[str, list[tuple[Any, tuple | None]]] = {}
+        for i, name, f, cache in self.plan:
+            code, distinct = factorize(columns[i] if i < len(columns) else (None,) * count)
+            results = [self._outcome(cache, f, raw, i) for raw in distinct]
+            failing = np.fromiter((e is not None for _, e in results), dtype=bool, count=len(results))
+            if failing.any():
+                row_fails = failing[code]
+                for k in np.flatnonzero(row_fails & ~failed_rows):
+                    error, field_name, value, extra = results[code[k]][1]
+                    bad.append(reject(int(numbers[k]), error, field_name, str(value), **extra))
+                failed_rows |= row_fails
+            codes[name], outcomes[name] = code, results
+        keep = ~failed_rows
+        good = Parsed(numbers[keep], {n: c[keep] for n, c in codes.items()},
+                      {n: [v for v, _ in r] for n, r in outcomes.items()})
+        for name, f in self.table.contract.fields.items():
+            if f.type == "period" and name in good.codes:
+                self.periods.update(good.distinct(name))
         for check in self.table.contract.checks:
             if check["rule"] in ROW_CHECKS:
                 good, more = ROW_CHECKS[check["rule"]](self, good, check)
                 bad.extend(more)
+        bad.sort(key=lambda r: r.row)
         warned = [w for rule in self.table.contract.warnings if rule["rule"] in ROW_WARNINGS
                   for w in ROW_WARNINGS[rule["rule"]](self, good, rule)]
         return good, bad, warned
@@ -179,9 +197,7 @@ class RowParser:
         return pii.redact(code)
 
     def _period(self, f: Field, raw: Any, i: int) -> str:
-        value = clean_text(raw)
-        self.periods.add(value)
-        return value
+        return clean_text(raw)
 
     def _enum(self, f: Field, raw: Any, i: int) -> str:
         value = f.canonical(clean_text(raw).replace(" ", ""))
@@ -229,7 +245,9 @@ class RowParser:
         return pii.mask_name(clean_text(raw).replace(" ", ""))
 
     def _id_number(self, f: Field, raw: Any, i: int) -> str:
-        number = id_text(raw)
+        # the usual cell, 18 plain ASCII characters, is already what id_text would make of it
+        plain = type(raw) is str and len(raw) == 18 and raw.isascii() and _PLAIN_ID_RE.match(raw)
+        number = raw.upper() if plain else id_text(raw)
         if number is None:
             raise self._fail("id_not_text", f, raw)
         if not pii.id_is_valid(number):
@@ -264,7 +282,69 @@ def id_text(raw: Any) -> str | None:
     return pii.normalise_id(text)
 
 
-Rows = list[tuple[int, dict[str, Any]]]
+class Parsed:
+    """One chunk's valid rows, column by column: per field the outcomes of its distinct values
+    (typed) and each row's index into them. Dropping rows copies indices, never values."""
+
+    def __init__(self, rows: np.ndarray, codes: dict[str, np.ndarray], values: dict[str, list[Any]]) -> None:
+        self.rows, self.codes, self.values = rows, codes, values
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        """Each row's typed value (None for a field the file does not have)."""
+        if name not in self.codes:
+            return [None] * len(self.rows)
+        values = self.values[name]
+        return [values[c] for c in self.codes[name].tolist()]
+
+    def texts(self, name: str) -> np.ndarray:
+        """Each row's value as staged text (dates ISO, amounts as decimal text), an object array."""
+        if name not in self.codes:
+            return np.full(len(self.rows), None, dtype=object)
+        distinct = np.empty(len(self.values[name]), dtype=object)
+        for k, value in enumerate(self.values[name]):
+            distinct[k] = stage_text(value)
+        return distinct[self.codes[name]]
+
+    def distinct(self, name: str) -> list[Any]:
+        values = self.values[name]
+        return [values[c] for c in np.unique(self.codes[name]).tolist()]
+
+    def keep(self, mask: np.ndarray) -> Parsed:
+        return Parsed(self.rows[mask], {n: c[mask] for n, c in self.codes.items()}, self.values)
+
+
+def factorize(column: tuple[Any, ...]) -> tuple[np.ndarray, list[Any]]:
+    """(each cell's index into the distinct values, the distinct values in first-seen order).
+    Values are told apart by type as well as by equality (1, 1.0 and True are three cells)."""
+    if set(map(type, column)) == {str}:                  # text files: one C pass
+        import pandas as pd
+        codes, distinct = pd.factorize(np.fromiter(column, dtype=object, count=len(column)))
+        return codes, distinct.tolist()
+    index: dict[Any, int] = {}
+    distinct_values: list[Any] = []
+    codes = np.empty(len(column), dtype=np.intp)
+    for k, raw in enumerate(column):
+        key = raw if type(raw) is str else (type(raw), raw)
+        try:
+            code = index.get(key)
+            if code is None:
+                code = index[key] = len(distinct_values)
+                distinct_values.append(raw)
+        except TypeError:                               # unhashable (JSON list or object): its own value
+            code = len(distinct_values)
+            distinct_values.append(raw)
+        codes[k] = code
+    return codes, distinct_values
+
+
+def stage_text(value: Any) -> Any:
+    """A typed value as the stage receives it (DuckDB casts it to the column type)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
 
 
 def yuan(value: Any) -> str:
@@ -272,39 +352,40 @@ def yuan(value: Any) -> str:
     return f"{value:,.2f} 元" if isinstance(value, Decimal) else str(value)
 
 
-def _not_before(p: RowParser, rows: Rows, c: dict) -> tuple[Rows, list[Rejected]]:
-    keep, bad = [], []
-    for n, r in rows:
-        a, b = r.get(c["field"]), r.get(c["other"])
-        if a is not None and b is not None and a < b:
-            bad.append(reject(n, "date_order", p.header(c["field"]), a.isoformat(), other=p.header(c["other"])))
-        else:
-            keep.append((n, r))
-    return keep, bad
+def _split(rows: Parsed, failing: list[int]) -> Parsed:
+    mask = np.ones(len(rows), dtype=bool)
+    mask[failing] = False
+    return rows.keep(mask)
 
 
-def _required_when(p: RowParser, rows: Rows, c: dict) -> tuple[Rows, list[Rejected]]:
-    keep, bad = [], []
-    for n, r in rows:
-        if r.get(c["field"]) is None and r.get(c["when"]) in c["in"]:
-            bad.append(reject(n, f"missing_{c['field']}", p.header(c["field"]), r[c["when"]]))
-        else:
-            keep.append((n, r))
-    return keep, bad
+def _not_before(p: RowParser, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
+    a, b = rows.column(c["field"]), rows.column(c["other"])
+    failing = [k for k, (x, y) in enumerate(zip(a, b)) if x is not None and y is not None and x < y]
+    bad = [reject(int(rows.rows[k]), "date_order", p.header(c["field"]), a[k].isoformat(),
+                  other=p.header(c["other"])) for k in failing]
+    return _split(rows, failing), bad
 
 
-def _not_above(p: RowParser, rows: Rows, c: dict) -> list[Rejected]:
-    return [warn(n, "above_other", p.header(c["field"]), yuan(r[c["field"]]), p.header(c["other"]))
-            for n, r in rows if r.get(c["field"]) is not None and r.get(c["other"]) is not None
-            and r[c["field"]] > r[c["other"]]]
+def _required_when(p: RowParser, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
+    value, when = rows.column(c["field"]), rows.column(c["when"])
+    failing = [k for k, (v, w) in enumerate(zip(value, when)) if v is None and w in c["in"]]
+    bad = [reject(int(rows.rows[k]), f"missing_{c['field']}", p.header(c["field"]), when[k]) for k in failing]
+    return _split(rows, failing), bad
 
 
-def _absent_when(p: RowParser, rows: Rows, c: dict) -> list[Rejected]:
-    return [warn(n, "unexpected_value", p.header(c["field"]), str(r[c["field"]]), r[c["when"]])
-            for n, r in rows if r.get(c["field"]) is not None and r.get(c["when"]) in c["in"]]
+def _not_above(p: RowParser, rows: Parsed, c: dict) -> list[Rejected]:
+    a, b = rows.column(c["field"]), rows.column(c["other"])
+    return [warn(int(n), "above_other", p.header(c["field"]), yuan(x), p.header(c["other"]))
+            for n, x, y in zip(rows.rows.tolist(), a, b) if x is not None and y is not None and x > y]
 
 
-ROW_CHECKS: dict[str, Callable[[RowParser, Rows, dict], tuple[Rows, list[Rejected]]]] = {
+def _absent_when(p: RowParser, rows: Parsed, c: dict) -> list[Rejected]:
+    value, when = rows.column(c["field"]), rows.column(c["when"])
+    return [warn(int(n), "unexpected_value", p.header(c["field"]), str(v), w)
+            for n, v, w in zip(rows.rows.tolist(), value, when) if v is not None and w in c["in"]]
+
+
+ROW_CHECKS: dict[str, Callable[[RowParser, Parsed, dict], tuple[Parsed, list[Rejected]]]] = {
     "not_before": _not_before, "required_when": _required_when}
-ROW_WARNINGS: dict[str, Callable[[RowParser, Rows, dict], list[Rejected]]] = {
+ROW_WARNINGS: dict[str, Callable[[RowParser, Parsed, dict], list[Rejected]]] = {
     "not_above": _not_above, "absent_when": _absent_when}

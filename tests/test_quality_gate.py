@@ -99,6 +99,32 @@ def test_issue_ledger_contradictions_are_quarantined(tmp_path):
     assert query(tmp_path / "warehouse/raw.duckdb", "select issue_code from raw_issue") == [("W-1",)]
 
 
+def test_a_row_wise_suite_validated_in_chunks_decides_as_the_whole_file(tmp_path, monkeypatch):
+    """The issue suite runs over the stage in chunks (memory); its verdict is the whole file's:
+    the same rows quarantined with the same reasons and values, the same counts in the store."""
+    from expectations import submission
+
+    body = ISSUE_CSV.splitlines()[1:]
+    lines = [ISSUE_CSV.splitlines()[0]] + [
+        line.replace(line.split(",")[0], f"W-{n}", 1) for n in range(1, 6001) for line in [body[n % 4]]]
+    text = "\n".join(lines) + "\n"
+    outcomes = {}
+    for label, chunk_rows in (("whole", 10_000_000), ("chunks", 2048)):
+        monkeypatch.setattr(submission, "CHUNK_ROWS", chunk_rows)
+        home = tmp_path / label
+        r = ingest_file(put(home, ISSUE_REL, text), home, run_id="t", today=TODAY)
+        rejected = [(q.row, q.field, q.value, q.reason_code) for q in r.rejected]
+        outcomes[label] = (r.status, r.rows_loaded, r.rows_quarantined, rejected,
+                           query(home / "warehouse/raw.duckdb", "select row_number, value, reason_code from "
+                                 "quarantine order by 1"),
+                           [q[:-1] for q in quality(home)],
+                           query(home / "warehouse/raw.duckdb", "select distinct element_count from quality_results"))
+    assert outcomes["chunks"] == outcomes["whole"]
+    status, loaded, quarantined, _, stored, _, counts = outcomes["chunks"]
+    assert (status, loaded, quarantined) == ("accepted", 1500, 4500) and (6000,) in counts
+    assert {row for row, *_ in stored} >= {2, 6000}   # first and last chunk both judged
+
+
 def test_personal_data_left_in_rows_refuses_the_file():
     """The second line of defence: should ingest ever leave a number unmasked, the file is refused
     and no message or sample repeats the number."""

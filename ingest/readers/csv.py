@@ -96,9 +96,30 @@ def read(path: Path, label: str) -> Grid:
     codec, name = detect(sample, label)
     preview = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
     delimiter, hinted = _delimiter(preview.lstrip("\ufeff").splitlines()[:HEAD_ROWS])
-    rows = _records(path, codec, delimiter, hinted, label)
-    head = list(itertools.islice(rows, HEAD_ROWS))
-    return Grid(head=head, tail=_chunked(rows), encoding=name)
+    chunks = _chunks(path, codec, delimiter, hinted, label)
+    return Grid(head=next(chunks, []), tail=chunks, encoding=name)
+
+
+def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str) -> Iterator[list[Row]]:
+    """The records in lists: the first HEAD_ROWS, then CHUNK_ROWS at a time, each list built in C
+    (no Python frame per row). On a decoding or CSV error the file is read again row by row
+    to name the row."""
+    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as text:
+        if hinted:
+            text.readline()
+        rows = enumerate(csv.reader(text, delimiter=delimiter), start=1)
+        size = HEAD_ROWS
+        while True:
+            try:
+                chunk = list(itertools.islice(rows, size))
+            except (UnicodeDecodeError, csv.Error):
+                for _ in _records(path, codec, delimiter, hinted, label):
+                    pass
+                raise AssertionError("a reading error that a second reading does not meet") from None
+            if not chunk:
+                return
+            yield chunk
+            size = CHUNK_ROWS
 
 
 def _records(path: Path, codec: str, delimiter: str, hinted: bool, label: str) -> Iterator[Row]:
@@ -131,8 +152,3 @@ def _bad_line(path: Path, codec: str) -> int:
             except UnicodeDecodeError:
                 return number
     return number
-
-
-def _chunked(rows: Iterator[Row]) -> Iterator[list[Row]]:
-    while chunk := list(itertools.islice(rows, CHUNK_ROWS)):
-        yield chunk
