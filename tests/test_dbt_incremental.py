@@ -1,6 +1,7 @@
 """fct_volunteer_hours is incremental on both targets: after the demo build, one more submission
 adds only its own rows (every earlier row keeps its values and its built_at), and a resubmission
-replaces only the rows of the submission it supersedes."""
+replaces only the rows of the submission it supersedes. stg_volunteer only appends the rows of
+new submissions and keeps every raw row."""
 from __future__ import annotations
 
 import json
@@ -35,16 +36,21 @@ def _fact(paths: Paths, dsn: str, target: str) -> dict[str, dict]:
     return {r[names.index("record_id")]: dict(zip(names, r)) for r in rows}
 
 
-def _fact_result(paths: Paths, target: str) -> dict:
+def _result(paths: Paths, target: str, model: str = "fct_volunteer_hours") -> dict:
     folder = "target" if target == "duckdb" else "target-postgres"
     results = json.loads((paths.home / "dbt" / folder / "run_results.json").read_text(encoding="utf-8"))["results"]
-    return next(r for r in results if r["unique_id"] == "model.campaign.fct_volunteer_hours")
+    return next(r for r in results if r["unique_id"] == f"model.campaign.{model}")
+
+
+def _state(paths: Paths, dsn: str) -> dict:
+    return {t: {"fact": _fact(paths, dsn, t), "result": _result(paths, t),
+                "stg_result": _result(paths, t, "stg_volunteer")} for t in TARGETS}
 
 
 def _build_both(paths: Paths, dsn: str) -> dict:
     build_duckdb(paths)
     build_postgres(paths, dsn)
-    return {t: {"fact": _fact(paths, dsn, t), "result": _fact_result(paths, t)} for t in TARGETS}
+    return _state(paths, dsn)
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +68,7 @@ def runs(built, tmp_path_factory):
             mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
             mp.setenv("CAMPAIGN_BI_ROLE", built.bi_role)
             mp.setenv("CAMPAIGN_BI_PASSWORD", built.bi_password)
-            first = {t: {"fact": _fact(paths, dsn, t), "result": _fact_result(paths, t)} for t in TARGETS}
+            first = _state(paths, dsn)
 
             write_volunteer_csv(paths.landing, "格尔木市", "市文明办", 6, rows=5, seed=11)
             (added,) = ingest_all(paths.home)
@@ -71,7 +77,8 @@ def runs(built, tmp_path_factory):
             write_volunteer_csv(paths.landing, "格尔木市", "市文明办", 6, rows=3, seed=12, extra_hours="3.5")
             (resubmitted,) = ingest_all(paths.home)
             third = _build_both(paths, dsn)
-        yield {"first": first, "second": second, "third": third, "added": added, "resubmitted": resubmitted}
+        yield {"first": first, "second": second, "third": third, "added": added, "resubmitted": resubmitted,
+               "home": paths.home}
     finally:
         drop_database(dsn)
 
@@ -98,6 +105,20 @@ def test_the_incremental_statement_inserted_only_the_new_rows_on_postgres(runs):
     # dbt's delete+insert: the last statement's row count is the INSERT of the new submission only
     assert runs["second"]["postgres"]["result"]["adapter_response"]["rows_affected"] == 5
     assert runs["first"]["postgres"]["result"]["adapter_response"]["rows_affected"] == len(runs["first"]["postgres"]["fact"])
+
+
+def test_stg_volunteer_appends_only_new_submissions_and_keeps_every_raw_row(runs):
+    assert [runs[run]["postgres"]["stg_result"]["adapter_response"]["rows_affected"]
+            for run in ("second", "third")] == [5, 3]
+    import duckdb
+    paths = Paths(runs["home"])
+    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+        con.execute(f"attach '{paths.raw_db}' as raw_db (read_only)")
+        staged, raw, superseded = con.execute("""select (select count(*) from staging.stg_volunteer),
+            (select count(*) from raw_db.raw_volunteer),
+            (select count(*) from staging.stg_volunteer where submission_id = ?)""",
+                                              [runs["added"].submission_id]).fetchone()
+    assert staged == raw and superseded == 5
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -1,7 +1,24 @@
 -- One row per loaded 志愿服务记录 (volunteer service record), all submissions.
 -- record_id = submission_id || '-' || row number in the file: stable across runs.
+-- Incremental (append): raw_volunteer only ever gains whole submissions (each file's
+-- rows are written in one transaction, superseded ones stay), so a run adds the rows
+-- of submissions not yet here; a full refresh rebuilds the same rows from scratch.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='append',
+        on_schema_change='fail'
+    )
+}}
+
 with source as (
-    select * from {{ source('raw', 'raw_volunteer') }}
+    select * from {{ source('raw', 'raw_volunteer') }} as raw_rows
+    {% if is_incremental() %}
+    where not exists (
+        select 1 from {{ this }} as existing
+        where existing.submission_id = raw_rows.submission_id
+    )
+    {% endif %}
 ),
 
 renamed as (
