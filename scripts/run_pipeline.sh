@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The whole pipeline once, through Airflow (`airflow dags test`: SQLite metadata, DuckDB warehouse).
+# The whole pipeline once, through Airflow (`airflow dags test` of both DAGs, in one Airflow process:
+# SQLite metadata, DuckDB warehouse).
 # Usage: scripts/run_pipeline.sh   (CAMPAIGN_HOME defaults to ./data)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,17 +19,17 @@ if [ -z "$(find "$CAMPAIGN_HOME/landing" -type f -print -quit)" ]; then
 fi
 
 log="$CAMPAIGN_HOME/logs/run-$(date +%Y%m%dT%H%M%S).log"
-step() {  # run an Airflow command, keep its output in the run log, show it only on failure
-  echo "-> $*"
-  if ! "$@" >>"$log" 2>&1; then
-    tail -n 60 "$log"; echo "FAILED: $* (full log: $log)"
-    "$venv/python" -m ingest summary || true  # what loaded, and a failed quality audit with its Data Docs
-    exit 1
-  fi
-}
-step "$venv/airflow" db migrate
-step "$venv/airflow" pools set duckdb_writer 1 "one writer at a time on the DuckDB files"
-step "$venv/airflow" dags test campaign_ingest
-step "$venv/airflow" dags test campaign_warehouse
+# The Airflow commands, in one process (scripts/airflow_commands.py: Airflow is imported and set
+# up once, not once per command). Their output goes to the run log and is shown only on failure;
+# their progress lines ("-> airflow ...", on fd 3) are shown as they come.
+if ! "$venv/python" "$repo/scripts/airflow_commands.py" \
+    "db migrate" \
+    "pools set duckdb_writer 1 'one writer at a time on the DuckDB files'" \
+    "dags test campaign_ingest" \
+    "dags test campaign_warehouse" 3>&1 >>"$log" 2>&1; then
+  tail -n 60 "$log"; echo "FAILED (full log: $log)"
+  "$venv/python" -m ingest summary || true  # what loaded, and a failed quality audit with its Data Docs
+  exit 1
+fi
 echo "Airflow log of this run: $log"
 "$venv/python" -m ingest summary
