@@ -1,4 +1,5 @@
-"""Ingest: files waiting in landing/ -> raw DuckDB tables, one mapped task per file.
+"""Ingest: files waiting in landing/ -> raw DuckDB tables, one mapped task per batch of files
+(each file loaded on its own, in turn: ingest.steps_ingest).
 
 Params narrow a run to a slice (city, department, kind, month); only that slice's files are
 touched. A refused file is an outcome in its receipt, not a failure; only transient faults
@@ -11,12 +12,13 @@ from __future__ import annotations
 from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from dags.campaign_support import guard, home, listed, notify_failure
+from dags.campaign_support import guard, home, notify_failure, results_of
 from ingest.slices import KINDS, PARAM_SPECS
 
 RAW = {kind: Asset(f"campaign://raw/{kind}") for kind in KINDS}
 NEW_SUBMISSIONS = AssetAlias("campaign-new-submissions")
 AFTER_FILES = "all_done_min_one_success"  # run even if some files failed; not after bad params
+RESULTS = "receipts"  # XCom key of a batch's per-file results, kept also when the batch fails
 
 
 @dag(schedule=None, catchup=False, max_active_runs=1, tags=["campaign", "ingest"],
@@ -30,19 +32,19 @@ def campaign_ingest():
 
     @task
     def discover(slice_doc: dict) -> list[dict]:
-        from ingest.steps_ingest import discover as waiting
-        return guard(waiting, home(), slice_doc)
+        from ingest.steps_ingest import discover as batches
+        return guard(batches, home(), slice_doc)
 
-    @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ file }}")
-    def load_file(item: dict, run_id: str | None = None) -> dict:
-        from ingest.steps_ingest import load
-        get_current_context()["file"] = item["rel"]  # type: ignore[typeddict-unknown-key]
-        return guard(load, item, home(), run_id or "airflow")
+    @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ batch_label }}")
+    def load_batch(batch: dict, run_id: str | None = None, ti=None) -> int:
+        from ingest.steps_ingest import load_batch as load
+        get_current_context()["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
+        return len(guard(load, batch, home(), run_id or "airflow", lambda done: ti.xcom_push(RESULTS, done)))
 
     @task(outlets=[NEW_SUBMISSIONS], trigger_rule=AFTER_FILES)
     def announce(slice_doc: dict, receipts: list, outlet_events=None) -> dict:
         from ingest.steps_ingest import announcement
-        sent, done = {}, listed(receipts)
+        sent, done = {}, results_of(receipts)
         for kind in KINDS:
             if extra := announcement(kind, done, slice_doc):
                 outlet_events[NEW_SUBMISSIONS].add(RAW[kind], extra=extra)
@@ -52,18 +54,18 @@ def campaign_ingest():
         return sent
 
     @task(trigger_rule=AFTER_FILES)
-    def report(items: list, receipts: list, slice_doc: dict, run_id: str | None = None) -> dict:
+    def report(batches: list, receipts: list, slice_doc: dict, run_id: str | None = None) -> dict:
         from ingest.steps_ingest import report as summarise
-        result = summarise(list(items), listed(receipts), run_id or "airflow", slice_doc)
+        result = summarise(list(batches), results_of(receipts), run_id or "airflow", slice_doc)
         if result["failed"]:
             raise AirflowFailException(f"{len(result['failed'])} file(s) failed: {result['failed']}")
         return result
 
     sl = check_params()
-    items = discover(sl)
-    receipts = load_file.expand(item=items)
+    batches = discover(sl)
+    receipts = load_batch.expand(batch=batches)[RESULTS]
     announce(sl, receipts)
-    report(items, receipts, sl)
+    report(batches, receipts, sl)
 
 
 campaign_ingest()

@@ -19,6 +19,11 @@ def listed(values: Any) -> list[Any]:
     return [values[i] for i in range(len(values))]
 
 
+def results_of(batches: Any) -> list[Any]:
+    """The per-file results of a mapped batch task (one list per batch that handed any on)."""
+    return [r for done in listed(batches) for r in (done or [])]
+
+
 def guard(step: Callable[..., Any], *args: Any) -> Any:
     """Run a step; transient faults propagate (the task's retries apply), anything else fails
     the task for good: a refused value, a bug or a bad configuration is never retried."""

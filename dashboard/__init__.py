@@ -11,10 +11,10 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 
-def build_dashboard(home: str | Path | None = None, target: str | None = None) -> Path:
+def build_dashboard(home: str | Path | None = None, target: str | None = None, dbt_docs_coming: bool = False) -> Path:
     """Dashboard pages only; returns site/index.html."""
     from dashboard.site import build_dashboard as build
-    return build(home, target)
+    return build(home, target, dbt_docs_coming)
 
 
 def build_dbt_docs(home: str | Path | None = None, target: str | None = None) -> Path:
@@ -24,7 +24,13 @@ def build_dbt_docs(home: str | Path | None = None, target: str | None = None) ->
 
 
 def publish_site(home: str | Path | None = None, target: str | None = None) -> Path:
-    """dbt docs, then the dashboard (which links them); returns site/index.html."""
-    docs = build_dbt_docs(home, target)
-    log.info("dbt docs: %s", docs)
-    return build_dashboard(home, target)
+    """dbt docs and the dashboard (which links them); returns site/index.html once both are
+    written. The docs' dbt runs in a child process while the pages are rendered here (a thread
+    waits for it), so the two take the time of the longer one on two cores."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="dbt-docs") as pool:
+        docs = pool.submit(build_dbt_docs, home, target)
+        index = build_dashboard(home, target, dbt_docs_coming=True)
+        log.info("dbt docs: %s", docs.result())
+    return index

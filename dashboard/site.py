@@ -30,9 +30,10 @@ def site_dir(paths: Paths) -> Path:
     return paths.home / "site"
 
 
-def build_dashboard(home: str | Path | None = None, target: str | None = None) -> Path:
+def build_dashboard(home: str | Path | None = None, target: str | None = None, dbt_docs_coming: bool = False) -> Path:
     """Render the dashboard from the published warehouse of `target` (default CAMPAIGN_TARGET or
-    duckdb); returns site/index.html. The warehouse is only read."""
+    duckdb); returns site/index.html. The warehouse is only read. dbt_docs_coming: link
+    site/dbt_docs/ even if it is not written yet (it is being generated meanwhile)."""
     paths = campaign_paths(home)
     target = target or os.environ.get("CAMPAIGN_TARGET", "duckdb")
     if target == "duckdb":
@@ -47,20 +48,20 @@ def build_dashboard(home: str | Path | None = None, target: str | None = None) -
         cities = load_all(marts)
         audits = optional_marts.mart_audits(marts)
     site = site_dir(paths)
-    written = _write_site(site, cities, audits, label, published_at)
+    written = _write_site(site, cities, audits, label, published_at, dbt_docs_coming)
     log.info("dashboard: %d pages for %d cities in %s", len(written), len(cities), site)
     return site / "index.html"
 
 
 def _write_site(site: Path, cities: list[CityData], audits: list[Row] | None, source: str,
-                published_at: datetime | None) -> list[Path]:
+                published_at: datetime | None, dbt_docs_coming: bool = False) -> list[Path]:
     env = render.environment()
     (site / "city").mkdir(parents=True, exist_ok=True)
     (site / "assets").mkdir(parents=True, exist_ok=True)
     _write(site / "assets" / "plotly.min.js", plotly.offline.get_plotlyjs())
     _write(site / "assets" / "dashboard.css", (STATIC / "dashboard.css").read_text(encoding="utf-8"))
     common = {
-        "cities": cities, "source": source, "links": _links(site),
+        "cities": cities, "source": source, "links": _links(site, dbt_docs_coming),
         "published_at": published_at.strftime("%Y-%m-%d %H:%M") if published_at else "—",
         "generated_at": datetime.now().strftime("%Y-%m-%d %H:%M"),
     }
@@ -77,13 +78,14 @@ def _write_site(site: Path, cities: list[CityData], audits: list[Row] | None, so
     return pages
 
 
-def _links(site: Path) -> dict[str, str | None]:
+def _links(site: Path, dbt_docs_coming: bool = False) -> dict[str, str | None]:
     """Relative links to the dbt docs (ours, else those of the warehouse DAG's docs step) and the
     GX Data Docs, where they have been generated."""
     home = site.parent
     dbt_candidates = {"dbt_docs/index.html": site / "dbt_docs" / "index.html",
                       "../docs/dbt/static_index.html": home / "docs" / "dbt" / "static_index.html"}
-    dbt_docs = next((link for link, path in dbt_candidates.items() if path.exists()), None)
+    dbt_docs = "dbt_docs/index.html" if dbt_docs_coming else \
+        next((link for link, path in dbt_candidates.items() if path.exists()), None)
     data_docs = home / "quality" / "data_docs" / "index.html"
     return {"dbt_docs": dbt_docs, "data_docs": "../quality/data_docs/index.html" if data_docs.exists() else None}
 

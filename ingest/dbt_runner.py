@@ -25,11 +25,12 @@ class BuildFailed(IngestError):
     """dbt build failed: models or tests; the published warehouse is unchanged."""
 
 
-def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path, *,
+def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path, *, command: str = "build",
             full_refresh: bool = False, select: list[str] | None = None, label: str = "dbt build") -> None:
-    """`dbt build` on `target` with `env` added to ours; raises BuildFailed naming what failed."""
+    """`dbt <command>` (build, parse) on `target` with `env` added to ours; raises BuildFailed
+    naming what failed."""
     env = {**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
-    args = [str(Path(sys.executable).with_name("dbt")), "build", "--project-dir", str(DBT_DIR),
+    args = [str(Path(sys.executable).with_name("dbt")), command, "--project-dir", str(DBT_DIR),
             "--profiles-dir", str(DBT_DIR), "--target", target,
             "--target-path", str(target_path), "--log-path", str(log_path)]
     if full_refresh:

@@ -29,3 +29,8 @@ class TransientError(IngestError):
 
 class ConfigError(IngestError):
     """The deployment is misconfigured (e.g. no personal-data hash key)."""
+
+
+class FilesFailed(IngestError):
+    """Files of an ingest batch failed for good (never retried); the batch's other files were
+    processed. Names each failed file and why."""

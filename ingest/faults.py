@@ -1,10 +1,11 @@
-"""Which faults deserve a retry. A refused file, bad parameters or a misconfiguration never do;
-a locked database file or a lost connection may clear on its own."""
+"""Which faults deserve a retry. A refused file, bad parameters, a misconfiguration or files of a
+batch that already failed for good never do; a locked database file or a lost connection may
+clear on its own."""
 from __future__ import annotations
 
 import re
 
-from ingest.errors import ConfigError, FileRefused, TransientError
+from ingest.errors import ConfigError, FileRefused, FilesFailed, TransientError
 
 _TRANSIENT_TEXT = re.compile(
     r"could not set lock|conflicting lock|database is locked|lock not available|lock_timeout"
@@ -19,7 +20,7 @@ def is_transient(exc: BaseException) -> bool:
     while seen is not None:
         if isinstance(seen, TransientError | ConnectionError | TimeoutError):
             return True
-        if isinstance(seen, FileRefused | ConfigError):
+        if isinstance(seen, FileRefused | ConfigError | FilesFailed):
             return False
         if _TRANSIENT_TEXT.search(str(seen)):
             return True

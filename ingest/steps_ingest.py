@@ -1,18 +1,46 @@
 """The bodies of the campaign_ingest DAG's tasks, in plain Python (the DAG file only wires them).
 
-check_params -> discover -> load (one per file) -> announcement (one per kind) -> report.
+check_params -> discover (files in batches) -> load_batch (one per batch; each file in turn)
+-> announcement (one per kind) -> report.
 Refused files are outcomes recorded in receipts; only operational faults fail a task.
+
+Batches. Every mapped task costs a task start in Airflow (and, in a deployment, a process that
+imports the libraries), so the waiting files are loaded in batches: up to
+CAMPAIGN_INGEST_BATCH_FILES files (default 50) and CAMPAIGN_INGEST_BATCH_MB megabytes (default
+64) per batch, a larger file alone. The files of one department's kind (one landing folder,
+resolved through the registry) stay in one batch, in arrival order, unless they alone exceed a
+batch, so a resubmission is always loaded after the file it replaces.
+
+Faults inside a batch. Each file is still ingested on its own (its own transaction, receipt and
+per-file result). A file that fails for good (a misconfiguration, a bug) does not stop the
+batch: the other files are loaded, and the batch then fails without retry naming every failed
+file. A transient fault (a locked database, a lost connection) stops the batch where it is; the
+task is retried, and the retry loads the files that have no receipt of this run yet (a file an
+earlier try finished is not loaded again: its result is read back from its receipt). Whatever
+happens, the results of the files that were processed are handed on (``keep``), so ``report``
+and ``announce`` see every receipt.
 """
 from __future__ import annotations
 
+import json
 import logging
-from pathlib import Path
-from typing import Any, Iterable
+import os
+from pathlib import Path, PurePosixPath
+from typing import Any, Callable, Iterable
 
 from ingest import config, notify
+from ingest.errors import FilesFailed
 from ingest.slices import KINDS, from_dict, parse_slice, select
 
 log = logging.getLogger(__name__)
+LABEL_CHARS = 250   # Airflow keeps a mapped task's name in a 250-character column
+
+
+def batch_limits() -> tuple[int, int]:
+    """(files, bytes) per batch, from CAMPAIGN_INGEST_BATCH_FILES and CAMPAIGN_INGEST_BATCH_MB."""
+    files = int(os.environ.get("CAMPAIGN_INGEST_BATCH_FILES", "50"))
+    megabytes = float(os.environ.get("CAMPAIGN_INGEST_BATCH_MB", "64"))
+    return max(1, files), max(1, int(megabytes * 2**20))
 
 
 def check_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -23,16 +51,101 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def discover(home: str | Path, slice_doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """Files waiting in landing inside the slice, oldest first, numbered for progress logs."""
+    """Batches of the files waiting in landing inside the slice (see the module doc), each file
+    numbered in loading order for progress logs."""
     from ingest.pipeline import discover as waiting
 
     sl = from_dict(slice_doc)
-    chosen, left = select(waiting(config.paths(home).landing), sl, Path(home))
+    landing = config.paths(home).landing
+    chosen, left = select(waiting(landing), sl, Path(home))
     log.info("%d file(s) waiting in the slice (%s); %d other file(s) left in landing",
              len(chosen), sl.describe(), len(left))
     for rel in left:
         log.info("  left for another run: %s", rel)
-    return [{"rel": rel, "n": n, "of": len(chosen)} for n, rel in enumerate(chosen, 1)]
+    batches = plan_batches(chosen, landing, *batch_limits())
+    log.info("%d batch(es): %s", len(batches), ", ".join(str(len(b)) for b in batches))
+    total, out, n = len(chosen), [], 0
+    for files in batches:
+        items = []
+        for rel in files:
+            n += 1
+            items.append({"rel": rel, "n": n, "of": total})
+        out.append({"files": items, "label": batch_label(files)})
+    return out
+
+
+def plan_batches(rels: list[str], landing: Path, max_files: int, max_bytes: int) -> list[list[str]]:
+    """Files (in arrival order) packed into batches; one department's kind is never split unless
+    it alone exceeds a batch, and then only in arrival order."""
+    from ingest import registry as registry_mod
+    from ingest.slices import path_slice
+
+    reg = registry_mod.load()
+    groups: dict[tuple[str | None, ...], list[tuple[str, int]]] = {}
+    for rel in rels:
+        key = path_slice(rel, reg)
+        if key == (None, None, None):
+            key = (str(PurePosixPath(rel).parent),)  # a folder the registry does not know: by folder
+        groups.setdefault(key, []).append((rel, _size(landing / rel)))
+    batches: list[list[str]] = []
+    current: list[str] = []
+    used = 0
+    for group in groups.values():
+        if current and (len(current) + len(group) > max_files or used + sum(s for _, s in group) > max_bytes):
+            batches.append(current)
+            current, used = [], 0
+        for rel, size in group:
+            if current and (len(current) >= max_files or used + size > max_bytes):
+                batches.append(current)
+                current, used = [], 0
+            current.append(rel)
+            used += size
+    if current:
+        batches.append(current)
+    return batches
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.lstat().st_size
+    except OSError:
+        return 0
+
+
+def batch_label(rels: list[str]) -> str:
+    """How the batch's task is named in the UI: its first and last file."""
+    label = rels[0] if len(rels) == 1 else f"{rels[0]} .. {rels[-1]} ({len(rels)} files)"
+    return label if len(label) <= LABEL_CHARS else label[:LABEL_CHARS - 1] + "…"
+
+
+def files_of(batches: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [item for batch in batches for item in batch["files"]]
+
+
+def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
+               keep: Callable[[list[dict[str, Any]]], None]) -> list[dict[str, Any]]:
+    """Ingest each file of the batch in turn (see the module doc for faults); `keep` receives the
+    per-file results of every processed file, also when the batch then fails."""
+    from ingest.faults import is_transient
+
+    done: list[dict[str, Any]] = []
+    failed: list[str] = []
+    try:
+        for item in batch["files"]:
+            try:
+                done.append(_finished_earlier(item, home, run_id) or load(item, home, run_id))
+            except Exception as exc:
+                if is_transient(exc):
+                    log.warning("file %s/%s: %s — transient fault, the batch stops here and is retried: %s",
+                                item["n"], item["of"], item["rel"], exc)
+                    raise
+                log.exception("file %s/%s: %s — failed", item["n"], item["of"], item["rel"])
+                failed.append(f"{item['rel']}: {type(exc).__name__}: {exc}")
+    finally:
+        keep(done)
+    if failed:
+        raise FilesFailed(f"{len(failed)} of {len(batch['files'])} file(s) failed: " + "; ".join(failed))
+    return done
 
 
 def load(item: dict[str, Any], home: str | Path, run_id: str) -> dict[str, Any]:
@@ -45,11 +158,38 @@ def load(item: dict[str, Any], home: str | Path, run_id: str) -> dict[str, Any]:
     receipt_path = _receipt_path(config.paths(home), rel, receipt.receipt_id)
     log.info("file %s/%s: %s — %s; receipt %s\n%s", item["n"], item["of"], rel, receipt.status,
              receipt_path, receipt.text())
-    return {"file": rel, "status": receipt.status, "reason": receipt.reason_code, "message": receipt.message,
-            "kind": receipt.kind, "city": receipt.city, "department": receipt.department_code,
-            "month": receipt.period_month.isoformat()[:7] if receipt.period_month else None,
-            "submission_id": receipt.submission_id, "loaded": receipt.rows_loaded,
-            "quarantined": receipt.rows_quarantined, "receipt": str(receipt_path) if receipt_path else None}
+    return _result(rel, receipt.to_json(), receipt_path)
+
+
+def _result(rel: str, doc: dict[str, Any], receipt_path: Path | None) -> dict[str, Any]:
+    """A file's result as report and announce take it, from its receipt (Receipt.to_json)."""
+    return {"file": rel, "status": doc["status"], "reason": doc["reason_code"], "message": doc["message"],
+            "kind": doc["kind"], "city": doc["city"], "department": doc["department_code"],
+            "month": doc["period_month"], "submission_id": doc["submission_id"], "loaded": doc["rows_loaded"],
+            "quarantined": doc["rows_quarantined"], "receipt": str(receipt_path) if receipt_path else None}
+
+
+def _finished_earlier(item: dict[str, Any], home: str | Path, run_id: str) -> dict[str, Any] | None:
+    """The result of a file an earlier try of this run already processed (it left landing and
+    has a receipt of this run), else None."""
+    from ingest.receipt import receipt_dir
+    from ingest.safety import display_name
+
+    paths, rel = config.paths(home), item["rel"]
+    source = paths.landing / rel
+    if source.exists() or source.is_symlink():
+        return None
+    name = display_name(rel)
+    for path in sorted(receipt_dir(paths.receipts, name).glob("*.json"), reverse=True):
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if doc.get("run_id") == run_id and doc.get("source_file") == name:
+            log.info("file %s/%s: %s — processed by an earlier try of this run: %s; receipt %s",
+                     item["n"], item["of"], rel, doc["status"], path)
+            return _result(rel, doc, path)
+    return None
 
 
 def _receipt_path(paths: config.Paths, rel: str, receipt_id: str) -> Path | None:
@@ -69,11 +209,11 @@ def announcement(kind: str, receipts: Iterable[dict[str, Any] | None],
     return {"kind": kind, "slice": slice_doc, "full_refresh": sl.full_refresh, "submissions": new}
 
 
-def report(items: list[dict[str, Any]], receipts: Iterable[dict[str, Any] | None], run_id: str,
+def report(batches: list[dict[str, Any]], receipts: Iterable[dict[str, Any] | None], run_id: str,
            slice_doc: dict[str, Any]) -> dict[str, Any]:
-    """Counts per outcome, the files whose task failed, and one notice about refusals/failures."""
+    """Counts per outcome, the files that failed (no result), and one notice about refusals/failures."""
     done = {r["file"]: r for r in receipts if r}
-    failed = [i["rel"] for i in items if i["rel"] not in done]
+    failed = [i["rel"] for i in files_of(batches) if i["rel"] not in done]
     counts = {s: sum(r["status"] == s for r in done.values()) for s in ("accepted", "refused", "duplicate")}
     counts["failed"] = len(failed)
     log.info("ingest run %s (%s): %s", run_id, from_dict(slice_doc).describe(), counts)
@@ -90,4 +230,5 @@ def report(items: list[dict[str, Any]], receipts: Iterable[dict[str, Any] | None
     return {"counts": counts, "failed": failed, "kinds": sorted({r["kind"] for r in done.values() if r["kind"]})}
 
 
-__all__ = ["KINDS", "announcement", "check_params", "discover", "load", "report"]
+__all__ = ["KINDS", "FilesFailed", "announcement", "check_params", "discover", "files_of", "load", "load_batch",
+           "report"]

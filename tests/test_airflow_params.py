@@ -111,7 +111,8 @@ def test_each_kind_announces_only_its_new_submissions():
 def test_report_counts_outcomes_and_names_failed_files(monkeypatch):
     monkeypatch.delenv("CAMPAIGN_NOTIFY_WEBHOOK", raising=False)
     items = [{"rel": "a/b/investment/accepted.x"}, {"rel": "a/b/issue/refused.x"}, {"rel": "x/y/issue/lost.json"}]
-    result = report(items, [_receipt("investment"), _receipt("issue", "refused")], "run-1", Slice().to_dict())
+    batches = [{"files": items[:2], "label": "a .. b"}, {"files": items[2:], "label": "x/y/issue/lost.json"}]
+    result = report(batches, [_receipt("investment"), _receipt("issue", "refused")], "run-1", Slice().to_dict())
     assert result["counts"] == {"accepted": 1, "refused": 1, "duplicate": 0, "failed": 1}
     assert result["failed"] == ["x/y/issue/lost.json"]
 

@@ -146,7 +146,8 @@ def stack(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
     env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", AIRFLOW_PORT=str(port),
                AIRFLOW_DB=f"postgresql+psycopg2://{PG_SERVER}/{db}", CAMPAIGN_NOTIFY_WEBHOOK=receiver.url,
-               AIRFLOW_ENGINEER_PASSWORD=PASSWORDS["engineer"], AIRFLOW_ANALYST_PASSWORD=PASSWORDS["analyst"])
+               AIRFLOW_ENGINEER_PASSWORD=PASSWORDS["engineer"], AIRFLOW_ANALYST_PASSWORD=PASSWORDS["analyst"],
+               CAMPAIGN_INGEST_BATCH_FILES="4")         # several load_batch tasks for one city's files
     out = open(home / "stack.out", "w")
     proc = subprocess.Popen([str(REPO / "scripts" / "airflow_stack.sh")], env=env, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)
@@ -238,12 +239,13 @@ def test_pipeline_triggered_through_the_rest_api(stack):
     refused = stack["receiver"].events("files_refused")
     assert refused and NOT_A_SUBMISSION in refused[-1]["text"]
 
-    loads = [t for t in api.tasks("campaign_ingest", ingest["dag_run_id"]) if t["task_id"] == "load_file"]
-    n = len(loads)
-    assert n == sum(1 for f in manifest["files"] if f["path"].split("/")[0] in CITIES) + 1
+    loads = [t for t in api.tasks("campaign_ingest", ingest["dag_run_id"]) if t["task_id"] == "load_batch"]
+    n = sum(1 for f in manifest["files"] if f["path"].split("/")[0] in CITIES) + 1
+    assert n / 4 <= len(loads) < n and {t["state"] for t in loads} == {"success"}   # batches of up to 4 files
     first = min(loads, key=lambda t: t["map_index"])
-    text = api.log("campaign_ingest", ingest["dag_run_id"], "load_file", 1, first["map_index"])
-    assert f"file 1/{n}: {first['rendered_map_index']}" in text and "receipt " + str(home / "receipts") in text
+    text = api.log("campaign_ingest", ingest["dag_run_id"], "load_batch", 1, first["map_index"])
+    first_file = first["rendered_map_index"].split(" .. ")[0]                    # named after its first .. last file
+    assert f"file 1/{n}: {first_file}" in text and "receipt " + str(home / "receipts") in text
 
 
 CORRECTED = ("项目编号,项目名称,责任单位,项目类别,计划总投资(万元),本月完成投资(万元),累计完成投资(万元),项目进度,填报期间\n"

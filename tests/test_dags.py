@@ -19,7 +19,7 @@ def test_dagbag_has_no_import_errors(tmp_path, monkeypatch):
     bag = DagBag(dag_folder=str(REPO / "dags"))
     assert bag.import_errors == {}
     assert {"campaign_ingest", "campaign_warehouse"} <= set(bag.dag_ids)
-    assert bag.dags["campaign_ingest"].get_task("load_file").pool == "duckdb_writer"
+    assert bag.dags["campaign_ingest"].get_task("load_batch").pool == "duckdb_writer"
 
 
 def test_dag_files_parse_fast_without_heavy_imports(tmp_path):
@@ -48,14 +48,17 @@ def _bag(tmp_path, monkeypatch):
     return DagBag(dag_folder=str(REPO / "dags"))
 
 
-def test_ingest_dag_maps_files_serialises_writers_and_retries_only_loads(tmp_path, monkeypatch):
+def test_ingest_dag_maps_batches_serialises_writers_and_retries_only_loads(tmp_path, monkeypatch):
     from ingest.slices import PARAM_SPECS
     dag = _bag(tmp_path, monkeypatch).dags["campaign_ingest"]
     assert set(dag.params) == set(PARAM_SPECS) and dag.params["month"] is None
     assert type(dag.timetable).__name__ == "NullTimetable"     # manual, or a deployment's schedule
     retries = {t.task_id: t.retries for t in dag.tasks}
-    assert retries == {"check_params": 0, "discover": 0, "load_file": 3, "announce": 0, "report": 0}
-    assert dag.get_task("load_file").pool == "duckdb_writer"
+    assert retries == {"check_params": 0, "discover": 0, "load_batch": 3, "announce": 0, "report": 0}
+    load = dag.get_task("load_batch")
+    assert load.pool == "duckdb_writer" and load.map_index_template == "{{ batch_label }}"
+    assert dag.get_task("discover").downstream_task_ids == {"load_batch", "report"}
+    assert {"announce", "report"} <= load.downstream_task_ids     # they take the per-file results
     announce = dag.get_task("announce")
     assert [o.name for o in announce.outlets] == ["campaign-new-submissions"]   # an AssetAlias
     assert announce.trigger_rule == report_rule(dag) == "all_done_min_one_success"
