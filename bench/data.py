@@ -100,7 +100,8 @@ def _one(landing: Path, registry: dict[str, Department], dept: Department, kind:
          taken: set[str]) -> None:
     folder = dept.aliases[0]
     if kind == "investment":   # the writer needs two months (some projects start in the second): keep the first
-        following = MONTHS[(MONTHS.index(month) + 1) % len(MONTHS)]
+        year, mon = map(int, month.split("-"))
+        following = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
         entries, _ = investment.write(landing, seed, Submitter(dept.city, kind, dept.code, folder, (month, following)),
                                       registry, {})
         (landing / entries[1]["path"]).unlink()

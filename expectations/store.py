@@ -70,9 +70,10 @@ def _replace(con: duckdb.DuckDBPyConnection, where: str, params: list[Any],
     con.execute("begin transaction")
     try:
         con.execute(f"delete from {TABLE} where {where}", params)
-        if rows:
-            con.executemany(f"insert into {TABLE} ({', '.join(COLUMNS)}) values "
-                            f"({', '.join('?' * len(COLUMNS))})", rows)
+        if rows:  # one statement (executemany runs one per row)
+            one = f"({', '.join('?' * len(COLUMNS))})"
+            con.execute(f"insert into {TABLE} ({', '.join(COLUMNS)}) values {', '.join([one] * len(rows))}",
+                        [v for row in rows for v in row])
         con.execute("commit")
     except Exception:
         con.execute("rollback")

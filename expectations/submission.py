@@ -5,12 +5,13 @@ rows an expectation of level ``row`` finds are quarantined with the expectation'
 failed expectation of level ``file`` refuses the file; every outcome is stored in the quality
 store (``expectations.store``) whatever happens.
 
-Cost. Importing GX takes seconds per process, validating one file well under a second. In a
-deployment each per-file task is its own process, so ``prevalidate`` runs the gate for a whole
-batch in one process and leaves each file's verdict in ``$CAMPAIGN_HOME/quality/submission_gate``;
-the per-file step then finds it there (keyed by a digest of the typed rows, the parameters and
-the suites' source) and never imports GX. Without a cached verdict the file is validated
-in-process, so correctness never depends on the batch step having run.
+Cost. Importing GX takes seconds per process; one GX run costs about a quarter of a second
+whatever the file's size, which dominates small files. So a batch of files is validated together
+first (``expectations.submission_batch.prevalidate``): their rows are collected by a pre-pass
+(``Collected``), validated in one GX run per kind and reporting month, and each file's verdict is
+left in ``$CAMPAIGN_HOME/quality/submission_gate``; the file's own step then finds it there (keyed
+by a digest of the typed rows, the parameters and the suites' source). Without a cached verdict
+the file is validated in-process, so correctness never depends on the batch step having run.
 
 Memory. A suite made only of per-row expectations (``expect_column_values_*``) is validated
 chunk by chunk (``CHUNK_ROWS`` rows of the stage at a time) and the chunks' results merged, so a
@@ -114,11 +115,18 @@ def verdict_key(kind: str, df: pd.DataFrame, params: dict[str, datetime]) -> str
 
 
 # --------------------------------------------------------------------------- validation (GX)
-_CONTEXT: dict[str, Any] = {}  # one ephemeral GX context per process, one validation per kind
+_CONTEXT: dict[str, Any] = {}  # one ephemeral GX context per process, one validation per kind and part
+ALL, ROWS, AGGREGATES = "all", "rows", "aggregates"   # parts of a kind's suite (see _part_of)
 
 
-def _validation(kind: str) -> Any:
-    if kind not in _CONTEXT:
+def _part_of(expectation_type: str) -> str:
+    return ROWS if expectation_type.startswith(ROW_WISE) else AGGREGATES
+
+
+def _validation(kind: str, part: str = ALL) -> Any:
+    """The kind's suite (or only its row-wise or aggregate expectations) as a GX validation."""
+    name = kind if part == ALL else f"{kind}_{part}"
+    if name not in _CONTEXT:
         import great_expectations as gx
 
         from .runner import _new_context
@@ -128,22 +136,32 @@ def _validation(kind: str) -> Any:
             _CONTEXT["context"] = _new_context()
             _CONTEXT["source"] = _CONTEXT["context"].data_sources.add_pandas(name="submissions")
         ctx = _CONTEXT["context"]
-        batch = _CONTEXT["source"].add_dataframe_asset(name=kind).add_batch_definition_whole_dataframe("file")
-        suite = ctx.suites.add(SUBMISSION_SUITES[kind]())
-        _CONTEXT[kind] = ctx.validation_definitions.add(
-            gx.ValidationDefinition(name=f"submission_{kind}", data=batch, suite=suite))
-    return _CONTEXT[kind]
+        batch = _CONTEXT["source"].add_dataframe_asset(name=name).add_batch_definition_whole_dataframe("file")
+        suite = SUBMISSION_SUITES[kind]()
+        if part != ALL:
+            suite = gx.ExpectationSuite(name=f"{suite.name}_{part}", expectations=[
+                e for e in suite.expectations if _part_of(e.expectation_type) == part])
+        suite = ctx.suites.add(suite)
+        _CONTEXT[name] = ctx.validation_definitions.add(
+            gx.ValidationDefinition(name=f"submission_{name}", data=batch, suite=suite))
+    return _CONTEXT[name]
+
+
+def run_suite(kind: str, df: pd.DataFrame, params: dict[str, datetime], part: str = ALL,
+              index_columns: tuple[str, ...] = ("row_number",)) -> list[Any]:
+    """GX results of the kind's suite (or part) on the frame, in suite order."""
+    validation = _validation(kind, part)
+    result = validation.run(
+        batch_parameters={"dataframe": df}, expectation_parameters=params,
+        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": list(index_columns)})
+    order = {e.id: i for i, e in enumerate(validation.suite.expectations)}
+    return sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0))
 
 
 def validate(kind: str, df: pd.DataFrame, params: dict[str, datetime], key: str = "") -> Verdict:
     """Run the kind's suite on the frame (imports GX on first use in a process)."""
     started = time.perf_counter()
-    validation = _validation(kind)
-    result = validation.run(
-        batch_parameters={"dataframe": df}, expectation_parameters=params,
-        result_format={"result_format": "COMPLETE", "unexpected_index_column_names": ["row_number"]})
-    order = {e.id: i for i, e in enumerate(validation.suite.expectations)}
-    outcomes = [_outcome(r) for r in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0))]
+    outcomes = [_outcome(r) for r in run_suite(kind, df, params)]
     return Verdict(key, kind, outcomes, time.perf_counter() - started)
 
 
@@ -181,14 +199,16 @@ def _add(x: int | None, y: int | None) -> int | None:
     return None if x is None and y is None else (x or 0) + (y or 0)
 
 
-def _outcome(r: Any) -> Outcome:
+def _outcome(r: Any, rows: list[int] | None = None) -> Outcome:
+    """One GX result as an Outcome; rows: its unexpected row numbers when not the result's own."""
     from .runner import _column_of, _exception_message
 
     cfg, res = r.expectation_config, r.result or {}
     meta = dict(cfg.meta or {})
     kwargs = cfg.kwargs
-    rows = sorted({int(i["row_number"]) for i in res.get("unexpected_index_list") or []
-                   if isinstance(i, dict) and "row_number" in i})
+    if rows is None:
+        rows = sorted({int(i["row_number"]) for i in res.get("unexpected_index_list") or []
+                       if isinstance(i, dict) and "row_number" in i})
     observed = res.get("observed_value")
     return Outcome(
         expectation=cfg.type,
@@ -343,7 +363,22 @@ def _value(by_row: pd.DataFrame, row: int, column: str) -> Any:
 
 
 # --------------------------------------------------------------------------- ingest's hook
-_PREVALIDATING: ContextVar[bool] = ContextVar("prevalidating", default=False)
+@dataclass
+class Staged:
+    """A file's staged rows, collected by a batch's pre-pass instead of being validated."""
+
+    key: str
+    kind: str
+    params: dict[str, datetime]
+    frame: pd.DataFrame | None   # None: too many rows to hold; the file is validated on its own
+
+
+class Collected(Exception):
+    """Ends a pre-pass file at the gate once its rows are collected (nothing is loaded)."""
+
+
+_COLLECTING: ContextVar[list[Staged] | None] = ContextVar("collecting", default=None)
+COLLECT_MAX_ROWS = 50_000   # larger files are validated on their own (fixed costs matter less)
 
 
 def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: date, paths: Any) -> list[Any]:
@@ -364,6 +399,10 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
     params = parameters(ctx)
     key = stage_key(ctx.kind, writer.con, params)
     verdict = load_verdict(cache_dir, key)
+    if verdict is None and (collected := _COLLECTING.get()) is not None:
+        frame = next(_stage_frames(writer.con, True)) if writer.staged <= COLLECT_MAX_ROWS else None
+        collected.append(Staged(key, ctx.kind, params, frame))
+        raise Collected(ctx.source_file)
     if verdict is None:
         whole = not chunkable(ctx.kind)
         verdict = validate_chunks(ctx.kind, _stage_frames(writer.con, whole), params, key)
@@ -371,10 +410,7 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
         logger.info("submission gate: verdict for %s found in the batch cache", ctx.source_file)
     decision = decide(verdict, ctx, header, lambda rows: writer.con.execute(
         f"{_STAGE_ROWS} where list_contains(?, row_number) order by row_number", [rows]).df())
-    if _PREVALIDATING.get():
-        save_verdict(cache_dir, decision.verdict)
-    else:
-        _forget(cache_dir, decision.verdict.key)
+    _forget(cache_dir, decision.verdict.key)
     with writer.con.cursor() as side:  # its own transaction: kept even if the file is refused
         store.record_submission(side, ctx.submission_id, decision.records)
     if decision.refusal:
@@ -421,44 +457,3 @@ def _stage_frames(con: Any, whole: bool) -> Iterator[pd.DataFrame]:
 
 def _forget(cache_dir: Path, key: str) -> None:
     _cache_file(cache_dir, key).unlink(missing_ok=True)
-
-
-def prevalidate(home: str | Path | None = None, rels: list[str] | None = None,
-                today: date | None = None) -> int:
-    """The gate for a whole batch in this one process (GX imported once): each waiting file goes
-    through ingest's own code on a scratch in-memory database, and its verdict is cached for
-    the per-file step. Nothing is loaded, moved or written outside the cache. Returns the
-    number of verdicts cached."""
-    import duckdb
-
-    from ingest import config, load, pipeline, safety
-    from ingest.errors import IngestError
-    from ingest.receipt import Receipt
-
-    paths = config.paths(home)
-    cache_dir = paths.home / "quality" / "submission_gate"
-    prune_cache(cache_dir)
-    day = today or date.today()
-    before = len(list(cache_dir.glob("*.json"))) if cache_dir.is_dir() else 0
-    token = _PREVALIDATING.set(True)
-    try:
-        for rel in rels if rels is not None else pipeline.discover(paths.landing):
-            try:
-                source = safety.check_name(rel, paths.landing)  # the same guard as the real load
-                sha = safety.sha256_file(source)
-            except (IngestError, OSError) as exc:
-                logger.info("prevalidate %s: skipped (%s)", rel, exc)
-                continue
-            receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
-                              content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
-            with duckdb.connect() as scratch:
-                scratch.execute(load.SCHEMA_SQL)
-                try:
-                    pipeline._ingest(scratch, rel, source, receipt, day, paths)
-                except (IngestError, OSError, ValueError) as exc:
-                    logger.info("prevalidate %s: not validated (%s)", rel, exc)
-    finally:
-        _PREVALIDATING.reset(token)
-    after = len(list(cache_dir.glob("*.json"))) if cache_dir.is_dir() else 0
-    logger.info("prevalidate: %d verdicts cached", after - before)
-    return after - before

@@ -8,7 +8,6 @@ import datetime as dt
 import os
 import time
 from collections import Counter
-from dataclasses import asdict
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -65,8 +64,7 @@ class FileLoad:
 
     def __init__(self, con: duckdb.DuckDBPyConnection, contract: Contract) -> None:
         self.con, self.contract, self.table = con, contract, contract.table
-        types = con.execute("select column_name, data_type from information_schema.columns "
-                            "where table_name = ? order by ordinal_position", [self.table]).fetchall()
+        types = con.execute(f"select name, type from pragma_table_info('{self.table}') order by cid").fetchall()
         self.types = {c: t for c, t in types if c not in LINEAGE + HEADER}
         self.columns = list(self.types)
         cols = ", ".join(f'"{c}" {t}' for c, t in self.types.items())
@@ -83,7 +81,7 @@ class FileLoad:
         if rows:
             con = self.con
             con.register("notes_frame", _frame(["row", "field", "value", "reason_code", "message"],
-                                               [asdict(r) for r in rows]))
+                                               [r.doc() for r in rows]))
             con.execute(f"insert into {table} select cast(row as integer), field, value, reason_code, message "
                         "from notes_frame")
             con.unregister("notes_frame")

@@ -35,8 +35,10 @@ def discover(landing: Path) -> list[str]:
 
 
 def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
-                today: dt.date | None = None) -> Receipt:
-    """Ingest landing/<rel>. Refusals are outcomes (in the receipt), not exceptions."""
+                today: dt.date | None = None, con=None) -> Receipt:
+    """Ingest landing/<rel>. Refusals are outcomes (in the receipt), not exceptions. `con`: an
+    open connection to the raw database to use (a batch shares one; each file is still its own
+    transaction), else one is opened and closed for this file."""
     paths = config.paths(home)
     now = dt.datetime.now()
     receipt = Receipt(receipt_id=str(uuid.uuid4()), run_id=run_id, source_file=safety.display_name(rel),
@@ -45,9 +47,10 @@ def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
         source = safety.check_name(rel, paths.landing)
     except FileRefused as refused:
         _refuse(receipt, refused)
-        return _record(paths, receipt, _movable(paths.landing, rel))
+        return _record(paths, receipt, _movable(paths.landing, rel), con)
     receipt.content_sha256 = safety.sha256_file(source)
-    con = load.connect(paths.raw_db)
+    own = con is None
+    con = con or load.connect(paths.raw_db)
     try:
         earlier = load.already_loaded(con, receipt.content_sha256)
         if earlier:
@@ -61,7 +64,8 @@ def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
             _refuse(receipt, refused)
             return _record(paths, receipt, source, con)
     finally:
-        con.close()
+        if own:
+            con.close()
     _move(paths, source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.info("%s", receipt.text())
@@ -130,12 +134,17 @@ def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths
         raise
 
 
+def gate_enabled() -> bool:
+    """The GX submission gate runs unless CAMPAIGN_SUBMISSION_GATE is off."""
+    return os.environ.get("CAMPAIGN_SUBMISSION_GATE", "on").strip().lower() not in {"off", "0", "false", "no"}
+
+
 def _submission_gate(writer: load.FileLoad, parser: RowParser, receipt: Receipt, today: dt.date,
                      paths: config.Paths) -> None:
     """The GX submission gate on the staged rows (expectations.submission): it may quarantine more
     rows or refuse the file. Optional: CAMPAIGN_SUBMISSION_GATE=off skips it. Imported only here,
     never with this module: GX takes seconds to import."""
-    if os.environ.get("CAMPAIGN_SUBMISSION_GATE", "on").strip().lower() in {"off", "0", "false", "no"}:
+    if not gate_enabled():
         return
     from expectations.submission import gate_stage
     _keep(writer, receipt, "rejected", gate_stage(writer, parser.header, receipt, today, paths))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -47,13 +47,14 @@ class Receipt:
     warnings: list[Rejected] = field(default_factory=list)
 
     def ledger_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        for key in ("rejected", "warnings", "parts", "supersedes", "sheet", "rows_found"):
-            row.pop(key)
-        return row
+        skip = ("rejected", "warnings", "parts", "supersedes", "sheet", "rows_found")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
 
     def to_json(self) -> dict[str, Any]:
-        doc = asdict(self)
+        # field by field, not asdict(): its deep copy of thousands of listed rows cost more than the rest
+        doc = {f.name: getattr(self, f.name) for f in fields(self)}
+        doc["parts"], doc["supersedes"] = list(self.parts), list(self.supersedes)
+        doc["rejected"], doc["warnings"] = [r.doc() for r in self.rejected], [r.doc() for r in self.warnings]
         doc["received_at"] = self.received_at.isoformat(timespec="seconds")
         doc["period_month"] = self.period_month.isoformat()[:7] if self.period_month else None
         return doc

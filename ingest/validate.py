@@ -76,6 +76,10 @@ class Rejected:
     reason_code: str
     message: str
 
+    def doc(self) -> dict[str, Any]:
+        return {"row": self.row, "field": self.field, "value": self.value, "reason_code": self.reason_code,
+                "message": self.message}
+
 
 class RowError(Exception):
     def __init__(self, code: str, field: str, value: Any, **extra: str) -> None:

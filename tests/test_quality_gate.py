@@ -179,7 +179,7 @@ def test_batch_prevalidation_spares_each_file_step_the_gx_import(tmp_path):
     env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key"}
     pre = subprocess.run([sys.executable, "-c", f"""
 import datetime as dt
-from expectations.submission import prevalidate
+from expectations.submission_batch import prevalidate
 print(prevalidate({str(tmp_path)!r}, today=dt.date(2026, 1, 1)))"""], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True)
     assert pre.stdout.split() == ["1"]

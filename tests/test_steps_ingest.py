@@ -101,34 +101,49 @@ def test_a_file_that_fails_for_good_does_not_lose_the_others(tmp_path, demo, mon
     assert (home / "landing" / GOLMUD[0]).exists() and (home / "landing" / GOLMUD[2]).exists()
 
 
-def test_a_transient_fault_stops_the_batch_and_its_retry_loads_each_file_once(tmp_path, demo, monkeypatch):
-    """Another process holds raw.duckdb when the second file's turn comes: the batch stops with a
-    transient fault after handing on the first file's result; the retry (the lock gone) reads the
-    first file's result back from its receipt and loads the others."""
+def test_a_batch_waits_for_the_raw_database_held_by_another_process(tmp_path, demo):
+    """The batch loads its files on one connection: another process holding raw.duckdb when the
+    batch starts is a transient fault (retried), and nothing is loaded or moved meanwhile."""
     home = tmp_path / "home"
-    landing_with(home, demo, GOLMUD[:3])
+    landing_with(home, demo, GOLMUD[:2])
     [batch] = discover(home, Slice().to_dict())
-    holder: list[subprocess.Popen] = []
-    real_load = steps_ingest.load
-
-    def lock_before_second(item, *args):
-        if item["n"] == 2 and not holder:
-            holder.append(subprocess.Popen(
-                [sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(home / 'warehouse' / 'raw.duckdb')!r});"
-                 " print('held', flush=True); time.sleep(60)"], stdout=subprocess.PIPE, text=True))
-            assert holder[0].stdout.readline().strip() == "held"
-        return real_load(item, *args)
-
-    monkeypatch.setattr(steps_ingest, "load", lock_before_second)
+    (home / "warehouse").mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect("
+                               f"{str(home / 'warehouse' / 'raw.duckdb')!r}); print('held', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True)
     kept: list[list[dict]] = []
     try:
+        assert holder.stdout.readline().strip() == "held"
         with pytest.raises(TransientError) as err:
             load_batch(batch, home, "run-1", kept.append)
         assert is_transient(err.value)
     finally:
-        for p in holder:
-            p.kill()
-            p.wait()
+        holder.kill()
+        holder.wait()
+    assert kept == [[]]
+    assert sorted(str(p.relative_to(home / "landing")) for p in (home / "landing").rglob("*.*")) == sorted(GOLMUD[:2])
+    assert [r["status"] for r in load_batch(batch, home, "run-1", kept.append)] == ["accepted"] * 2
+
+
+def test_a_transient_fault_stops_the_batch_and_its_retry_loads_each_file_once(tmp_path, demo, monkeypatch):
+    """A transient fault (a lost connection) on the second file: the batch stops after handing on
+    the first file's result; the retry reads the first file's result back from its receipt and
+    loads the others."""
+    home = tmp_path / "home"
+    landing_with(home, demo, GOLMUD[:3])
+    [batch] = discover(home, Slice().to_dict())
+    real_load, faults = steps_ingest.load, []
+
+    def fault_on_second(item, *args):
+        if item["n"] == 2 and not faults:
+            faults.append(item["rel"])
+            raise TransientError("connection reset while loading")
+        return real_load(item, *args)
+
+    monkeypatch.setattr(steps_ingest, "load", fault_on_second)
+    kept: list[list[dict]] = []
+    with pytest.raises(TransientError):
+        load_batch(batch, home, "run-1", kept.append)
     [[first]] = kept
     assert (first["file"], first["status"]) == (GOLMUD[0], "accepted")
 

@@ -66,6 +66,7 @@ class Contract:
         return mapping
 
 
+@lru_cache(maxsize=65_536)  # the layout search asks again for the same cells, file after file
 def header_key(header: str) -> str:
     """Header without spaces, required-field stars and units: '服务时长（小时）' -> '服务时长',
     '*计划总投资万元' -> '计划总投资'."""

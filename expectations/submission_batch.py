@@ -1,0 +1,154 @@
+"""The submission gate for a batch of files at once: one GX run per kind and reporting month
+instead of one per file (see ``expectations.submission``, "Cost").
+
+``prevalidate`` sends every waiting file through ingest's own code on a scratch in-memory
+database up to the gate, where its typed rows are collected instead of validated; the files of
+one kind and the same parameters are then validated together and each file's verdict is cached
+for its real load. What a file gets is exactly what validating it alone gives:
+- row-wise expectations run once over the files' rows side by side, a ``_file`` column telling
+  them apart; each file takes its own unexpected rows, counts and success;
+- aggregate expectations (a median) run on each file alone.
+A GX result that cannot be split (an exception, no row list) sends the group back to
+file-by-file validation.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections import defaultdict
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from . import submission as gate
+from .submission import AGGREGATES, ROWS, Outcome, Staged, Verdict
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+FILE_COLUMN = "_file"
+PREPASS_MAX_BYTES = 4 * 2**20   # larger files skip the pre-pass: reading them twice costs more than a GX run
+
+
+def prevalidate(home: str | Path | None = None, rels: list[str] | None = None, today: date | None = None) -> int:
+    """Cache the gate's verdict of each waiting file (or of `rels`), validating the batch together.
+    Nothing is loaded, moved or written outside the cache. Returns the number of verdicts cached."""
+    from ingest import config, pipeline
+
+    paths = config.paths(home)
+    cache_dir = paths.home / "quality" / "submission_gate"
+    gate.prune_cache(cache_dir)
+    staged = collect(paths, rels if rels is not None else pipeline.discover(paths.landing), today or date.today())
+    verdicts = validate_staged(staged)
+    for verdict in verdicts:
+        gate.save_verdict(cache_dir, verdict)
+    logger.info("prevalidate: %d verdicts cached for %d file(s)", len(verdicts), len(staged))
+    return len(verdicts)
+
+
+def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
+    """Each file's staged rows, as ingest would stage them (files ingest would refuse before
+    the gate, or too large for a pre-pass, are left out)."""
+    import duckdb
+
+    from ingest import load, pipeline, safety
+    from ingest.errors import IngestError
+    from ingest.receipt import Receipt
+
+    staged: list[Staged] = []
+    token = gate._COLLECTING.set(staged)
+    try:
+        with duckdb.connect() as scratch:
+            scratch.execute(load.SCHEMA_SQL)
+            for rel in rels:
+                try:
+                    source = safety.check_name(rel, paths.landing)  # the same guard as the real load
+                    if source.stat().st_size > PREPASS_MAX_BYTES:
+                        continue
+                    sha = safety.sha256_file(source)
+                except (IngestError, OSError) as exc:
+                    logger.info("prevalidate %s: skipped (%s)", rel, exc)
+                    continue
+                receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
+                                  content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
+                try:
+                    pipeline._ingest(scratch, rel, source, receipt, day, paths)
+                except gate.Collected:
+                    pass
+                except (IngestError, OSError, ValueError) as exc:
+                    logger.info("prevalidate %s: not validated (%s)", rel, exc)
+    finally:
+        gate._COLLECTING.reset(token)
+    return staged
+
+
+def validate_staged(staged: list[Staged]) -> list[Verdict]:
+    """Verdicts of the collected files, one GX run per group of the same kind, parameters and
+    column types (files collected without rows are left to their own load)."""
+    groups: dict[Any, dict[str, Staged]] = defaultdict(dict)
+    for s in staged:
+        if s.frame is not None:
+            signature = tuple((c, str(t)) for c, t in s.frame.dtypes.items())
+            groups[(s.kind, tuple(sorted(s.params.items())), signature)][s.key] = s  # same rows: one verdict
+    verdicts: list[Verdict] = []
+    for (kind, params, _), members in groups.items():
+        files = list(members.values())
+        verdicts += validate_files(kind, [s.frame for s in files], dict(params), [s.key for s in files])
+    return verdicts
+
+
+def validate_files(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime],
+                   keys: list[str]) -> list[Verdict]:
+    """Each frame's verdict, as ``gate.validate`` gives it for that frame alone."""
+    import time
+
+    if len(frames) == 1:
+        return [gate.validate(kind, frames[0], params, keys[0])]
+    started = time.perf_counter()
+    rows = _row_wise(kind, frames, params)
+    if rows is None:
+        logger.info("submission gate: %s results could not be split by file; validating one by one", kind)
+        return [gate.validate(kind, f, params, k) for f, k in zip(frames, keys)]
+    suite = gate._validation(kind).suite.expectations
+    aggregates = any(gate._part_of(e.expectation_type) == AGGREGATES for e in suite)
+    seconds = (time.perf_counter() - started) / len(frames)
+    verdicts = []
+    for i, (frame, key) in enumerate(zip(frames, keys)):
+        t = time.perf_counter()
+        own = iter([gate._outcome(r) for r in gate.run_suite(kind, frame, params, AGGREGATES)] if aggregates else [])
+        shared = iter(rows[i])
+        outcomes = [next(shared) if gate._part_of(e.expectation_type) == ROWS else next(own) for e in suite]
+        verdicts.append(Verdict(key, kind, outcomes, seconds + time.perf_counter() - t))
+    return verdicts
+
+
+def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime]) -> list[list[Outcome]] | None:
+    """The row-wise expectations over all frames in one GX run, split into each frame's outcomes
+    (in suite order); None when a result cannot be split."""
+    import pandas as pd
+    from great_expectations.execution_engine import PandasExecutionEngine
+    from great_expectations.expectations.row_conditions import deserialize_row_condition
+
+    combined = pd.concat([f.assign(**{FILE_COLUMN: i}) for i, f in enumerate(frames)], ignore_index=True)
+    results = gate.run_suite(kind, combined, params, ROWS, (FILE_COLUMN, "row_number"))
+    engine = PandasExecutionEngine()
+    per_file: list[list[Outcome]] = [[] for _ in frames]
+    for r in results:
+        res = r.result or {}
+        listed = res.get("unexpected_index_list")
+        if r.exception_info and gate._outcome(r).error or (not r.success and not listed):
+            return None
+        by_file: dict[int, list[int]] = defaultdict(list)
+        for item in listed or []:
+            by_file[int(item[FILE_COLUMN])].append(int(item["row_number"]))
+        condition = r.expectation_config.kwargs.get("row_condition")
+        counted = combined if not condition else combined.query(
+            engine.condition_to_filter_clause(deserialize_row_condition(condition)))
+        counts = counted[FILE_COLUMN].value_counts()
+        base = gate._outcome(r, [])
+        for i in range(len(frames)):
+            bad = sorted(by_file.get(i, []))
+            per_file[i].append(dataclasses.replace(base, success=not bad, rows=bad, unexpected_count=len(bad),
+                                                   element_count=int(counts.get(i, 0))))
+    return per_file
