@@ -404,8 +404,7 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
         collected.append(Staged(key, ctx.kind, params, frame))
         raise Collected(ctx.source_file)
     if verdict is None:
-        whole = not chunkable(ctx.kind)
-        verdict = validate_chunks(ctx.kind, _stage_frames(writer.con, whole), params, key)
+        verdict = _validate_stage(ctx.kind, writer.con, params, key)
     else:
         logger.info("submission gate: verdict for %s found in the batch cache", ctx.source_file)
     decision = decide(verdict, ctx, header, lambda rows: writer.con.execute(
@@ -423,6 +422,16 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
 
 
 _STAGE_ROWS = f"select * exclude (row_number), row_number from {STAGE}"
+
+
+def _validate_stage(kind: str, con: Any, params: dict[str, datetime], key: str) -> Verdict:
+    """The staged rows' verdict: over their distinct values where that decides the same
+    (``submission_distinct``), else chunk by chunk (row-wise suites) or whole."""
+    from . import submission_distinct
+
+    if (names := submission_distinct.columns(kind, con)) is not None:
+        return submission_distinct.validate(kind, con, names, params, key)
+    return validate_chunks(kind, _stage_frames(con, not chunkable(kind)), params, key)
 
 
 def stage_key(kind: str, con: Any, params: dict[str, datetime]) -> str:

@@ -66,3 +66,36 @@ def test_a_batch_loads_as_its_files_do_one_by_one(tmp_path, caplog):
                 "reason_code, sample from quality_results order by all"):
         assert query(batch / "warehouse/raw.duckdb", sql) == query(one_by_one / "warehouse/raw.duckdb", sql)
     assert not list((batch / "quality" / "submission_gate").glob("*.json"))  # every verdict consumed
+
+
+def test_a_suite_of_value_checks_validated_over_distinct_values_decides_as_over_rows():
+    """The volunteer suite judges each cell alone, so the gate validates distinct values and gives
+    each row its value's outcome: the same success, counts and row numbers as row by row."""
+    import datetime as dt
+
+    import duckdb
+
+    from expectations import submission as gate
+    from expectations import submission_distinct
+    from ingest import load
+    from ingest.contracts import all_contracts
+
+    con = duckdb.connect()
+    con.execute(load.SCHEMA_SQL)
+    load.FileLoad(con, all_contracts()["volunteer"])
+    good = ("a" * 64, "张*", "138****5678", "青年志愿者协会", "文明劝导", None)
+    odd = {7: ("b" * 63 + "X", "李*", "139****0000", "青年志愿者协会", "文明劝导", "环境"),  # key not a hash
+           8: (*good[:2], "13912345678", *good[3:]),                                    # phone unmasked
+           2999: (*good[:3], "队长 110105194912310025", *good[4:])}                      # ID number in a team
+    rows = [(n, *odd.get(n, odd[8] if n % 1000 == 8 else good)) for n in range(2, 3002)]
+    con.executemany(f"insert into {load.STAGE} (row_number, volunteer_key, masked_name, masked_phone, team, "
+                    "activity, category) values (?, ?, ?, ?, ?, ?, ?)", rows)
+    params = gate.parameters(gate.Context("volunteer", "c", "d", dt.date(2022, 5, 1), "s", "f", "r", TODAY))
+    names = submission_distinct.columns("volunteer", con)
+    assert names == ["volunteer_key", "masked_name", "masked_phone", "team", "activity", "category"]
+    distinct = submission_distinct.validate("volunteer", con, names, params, "k")
+    by_rows = gate.validate_chunks("volunteer", gate._stage_frames(con, False), params, "k")
+    assert [dataclasses.asdict(o) for o in distinct.outcomes] == [dataclasses.asdict(o) for o in by_rows.outcomes]
+    failed = {o.column: (o.rows, o.unexpected_count, o.element_count) for o in distinct.outcomes if not o.success}
+    assert failed == {"volunteer_key": ([7], 1, 3000), "masked_phone": ([8, 1008, 2008], 3, 3000),
+                      "team": ([2999], 1, 3000)}
