@@ -40,13 +40,18 @@ def paths(home: str | Path | None = None) -> Paths:
     return Paths(Path(home or os.environ.get("CAMPAIGN_HOME", "data")).resolve())
 
 
+_warned: list[bool] = []
+
+
 def hash_key() -> bytes:
     """The personal-data HMAC key. Refuses to run without one, except in demo mode."""
     key = os.environ.get("CAMPAIGN_HASH_KEY", "")
     if key:
         return key.encode("utf-8")
     if os.environ.get("CAMPAIGN_DEMO") == "1":
-        log.warning("CAMPAIGN_HASH_KEY unset: using the public demo key (demo data only)")
+        if not _warned:
+            log.warning("CAMPAIGN_HASH_KEY unset: using the public demo key (demo data only)")
+            _warned.append(True)   # once per process, not once per file
         return DEMO_HASH_KEY.encode("utf-8")
     raise ConfigError("CAMPAIGN_HASH_KEY is not set: refusing to hash personal data without a key "
                       "(set CAMPAIGN_DEMO=1 to use the public demo key on demo data)")

@@ -50,14 +50,16 @@ def _not_backwards(code: str) -> Callable[[Context, dict], list[Rejected]]:
 
 
 def _reported_by_other_department(c: Context, rule: dict) -> list[Rejected]:
+    """One warning per row, naming every other department that reported the key this month."""
     key = rule["key"]
-    sql = f"""select distinct i.row_number, i."{key}", s.department_code from {{stage}} i
+    sql = f"""select i.row_number, i."{key}", list_sort(list(distinct s.department_code)) from {{stage}} i
               join {c.load.table} r on r."{key}" = i."{key}" and r.city = ? and r.period_month = ?
               join submissions s on s.submission_id = r.submission_id
-              where s.superseded_by is null and s.department_code <> ? order by 1"""
-    return [warn(n, "reported_by_other_department", c.parser.header(key), value,
-                 c.registry.departments[dept].name if dept in c.registry.departments else dept)
-            for n, value, dept in c.load.query(sql, [c.city, c.period_month, c.department_code])]
+              where s.superseded_by is null and s.department_code <> ? group by all order by 1"""
+    def name(dept: str) -> str:
+        return c.registry.departments[dept].name if dept in c.registry.departments else dept
+    return [warn(n, "reported_by_other_department", c.parser.header(key), value, "、".join(map(name, depts)))
+            for n, value, depts in c.load.query(sql, [c.city, c.period_month, c.department_code])]
 
 
 def _within_period(c: Context, rule: dict) -> list[Rejected]:

@@ -33,6 +33,11 @@ def test_investment_history_warnings(tmp_path):
                       ("寿光市/市住建局/investment/2022年5月.csv", 2, "cumulative_decreased"),
                       ("寿光市/市住建局/investment/2022年5月.csv", 2, "stage_regressed")])
     assert query(tmp_path / "warehouse/raw.duckdb", "select sum(rows_warned) from file_ledger") == [(3,)]
+    third = _load(tmp_path, "寿光市/市文旅局/investment/2022年5月.csv", [INV, ["H-2", "站台", "文旅局", 100, 5, "开工建设"]])
+    assert third.status == "accepted", third.message
+    [warning] = third.warnings            # one warning per row, naming every other department
+    assert (warning.row, warning.reason_code) == (2, "reported_by_other_department")
+    assert "寿光市住房和城乡建设局" in warning.message and "寿光市发展和改革委员会" in warning.message
 
 
 def test_issue_status_may_only_go_back_after_a_failed_review(tmp_path):
