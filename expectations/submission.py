@@ -6,12 +6,12 @@ failed expectation of level ``file`` refuses the file; every outcome is stored i
 store (``expectations.store``) whatever happens.
 
 Cost. Importing GX takes seconds per process; one GX run costs about a quarter of a second
-whatever the file's size, which dominates small files. So a batch of files is validated together
-first (``expectations.submission_batch.prevalidate``): their rows are collected by a pre-pass
-(``Collected``), validated in one GX run per kind and reporting month, and each file's verdict is
-left in ``$CAMPAIGN_HOME/quality/submission_gate``; the file's own step then finds it there (keyed
-by a digest of the typed rows, the parameters and the suites' source). Without a cached verdict
-the file is validated in-process, so correctness never depends on the batch step having run.
+whatever the file's size, which dominates small files. So a batch stages all its files first
+(``ingest.pipeline.begin``), takes each one's rows (``stage_input``), validates them in one GX run
+per kind and reporting month (``expectations.submission_batch``) and leaves each file's verdict
+in ``$CAMPAIGN_HOME/quality/submission_gate``; the file's gate then finds it there (keyed by a
+digest of the typed rows, the parameters and the suites' source). Without a cached verdict the
+file is validated on its own, so correctness never depends on the batch step.
 
 Memory. A suite made only of per-row expectations (``expect_column_values_*``) is validated
 chunk by chunk (``CHUNK_ROWS`` rows of the stage at a time) and the chunks' results merged, so a
@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import time
-from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -365,7 +364,7 @@ def _value(by_row: pd.DataFrame, row: int, column: str) -> Any:
 # --------------------------------------------------------------------------- ingest's hook
 @dataclass
 class Staged:
-    """A file's staged rows, collected by a batch's pre-pass instead of being validated."""
+    """A file's staged rows as the batch gate takes them (``stage_input``)."""
 
     key: str
     kind: str
@@ -373,12 +372,22 @@ class Staged:
     frame: pd.DataFrame | None   # None: too many rows to hold; the file is validated on its own
 
 
-class Collected(Exception):
-    """Ends a pre-pass file at the gate once its rows are collected (nothing is loaded)."""
-
-
-_COLLECTING: ContextVar[list[Staged] | None] = ContextVar("collecting", default=None)
 COLLECT_MAX_ROWS = 50_000   # larger files are validated on their own (fixed costs matter less)
+
+
+def stage_input(writer: Any, receipt: Any, today: date) -> Staged:
+    """A staged file as the batch gate takes it (``expectations.submission_batch``): its verdict
+    key and, unless it is large, its typed rows."""
+    ctx = _context(receipt, today)
+    params = parameters(ctx)
+    frame = next(_stage_frames(writer.con, True)) if writer.staged <= COLLECT_MAX_ROWS else None
+    return Staged(stage_key(ctx.kind, writer.con, params), ctx.kind, params, frame)
+
+
+def _context(receipt: Any, today: date) -> Context:
+    return Context(kind=receipt.kind, city=receipt.city, department_code=receipt.department_code,
+                   period_month=receipt.period_month, submission_id=receipt.submission_id,
+                   source_file=receipt.source_file, run_id=receipt.run_id, today=today)
 
 
 def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: date, paths: Any) -> list[Any]:
@@ -392,17 +401,11 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
 
     from . import store
 
-    ctx = Context(kind=receipt.kind, city=receipt.city, department_code=receipt.department_code,
-                  period_month=receipt.period_month, submission_id=receipt.submission_id,
-                  source_file=receipt.source_file, run_id=receipt.run_id, today=today)
+    ctx = _context(receipt, today)
     cache_dir = paths.home / "quality" / "submission_gate"
     params = parameters(ctx)
     key = stage_key(ctx.kind, writer.con, params)
     verdict = load_verdict(cache_dir, key)
-    if verdict is None and (collected := _COLLECTING.get()) is not None:
-        frame = next(_stage_frames(writer.con, True)) if writer.staged <= COLLECT_MAX_ROWS else None
-        collected.append(Staged(key, ctx.kind, params, frame))
-        raise Collected(ctx.source_file)
     if verdict is None:
         verdict = _validate_stage(ctx.kind, writer.con, params, key)
     else:

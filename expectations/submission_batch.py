@@ -1,10 +1,11 @@
 """The submission gate for a batch of files at once: one GX run per kind and reporting month
 instead of one per file (see ``expectations.submission``, "Cost").
 
-``prevalidate`` sends every waiting file through ingest's own code on a scratch in-memory
-database up to the gate, where its typed rows are collected instead of validated; the files of
-one kind and the same parameters are then validated together and each file's verdict is cached
-for its real load. What a file gets is exactly what validating it alone gives:
+``cache_verdicts`` takes the staged files of a batch (``submission.stage_input``), validates the
+files of one kind and the same parameters together and caches each file's verdict for its gate.
+``prevalidate`` does the same for files still in landing, staging them on a scratch in-memory
+database (nothing is loaded, moved or written outside the cache). What a file gets is exactly
+what validating it alone gives:
 - row-wise expectations run once over the files' rows side by side, a ``_file`` column telling
   them apart; each file takes its own unexpected rows, counts and success;
 - aggregate expectations (a median) run on each file alone.
@@ -28,28 +29,35 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 FILE_COLUMN = "_file"
-PREPASS_MAX_BYTES = 4 * 2**20   # larger files skip the pre-pass: reading them twice costs more than a GX run
+PREPASS_MAX_BYTES = 4 * 2**20   # larger files skip prevalidate: reading them twice costs more than a GX run
 
 
-def prevalidate(home: str | Path | None = None, rels: list[str] | None = None, today: date | None = None) -> int:
-    """Cache the gate's verdict of each waiting file (or of `rels`), validating the batch together.
-    Nothing is loaded, moved or written outside the cache. Returns the number of verdicts cached."""
-    from ingest import config, pipeline
+def cache_verdicts(home: str | Path | None, staged: list[Staged]) -> int:
+    """Validate the staged files together; cache each verdict for the file's gate. Returns the
+    number of verdicts cached."""
+    from ingest import config
 
-    paths = config.paths(home)
-    cache_dir = paths.home / "quality" / "submission_gate"
+    cache_dir = config.paths(home).home / "quality" / "submission_gate"
     gate.prune_cache(cache_dir)
-    staged = collect(paths, rels if rels is not None else pipeline.discover(paths.landing), today or date.today())
     verdicts = validate_staged(staged)
     for verdict in verdicts:
         gate.save_verdict(cache_dir, verdict)
-    logger.info("prevalidate: %d verdicts cached for %d file(s)", len(verdicts), len(staged))
+    logger.info("submission gate: %d verdicts cached for %d file(s) validated together", len(verdicts), len(staged))
     return len(verdicts)
 
 
+def prevalidate(home: str | Path | None = None, rels: list[str] | None = None, today: date | None = None) -> int:
+    """``cache_verdicts`` for the files waiting in landing (or `rels`), staged on a scratch database."""
+    from ingest import config, pipeline
+
+    paths = config.paths(home)
+    rels = rels if rels is not None else pipeline.discover(paths.landing)
+    return cache_verdicts(paths.home, collect(paths, rels, today or date.today()))
+
+
 def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
-    """Each file's staged rows, as ingest would stage them (files ingest would refuse before
-    the gate, or too large for a pre-pass, are left out)."""
+    """Each file's staged rows, as ingest would stage them, on a scratch in-memory database
+    (files ingest would refuse before the gate, or too large, are left out)."""
     import duckdb
 
     from ingest import load, pipeline, safety
@@ -57,29 +65,26 @@ def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
     from ingest.receipt import Receipt
 
     staged: list[Staged] = []
-    token = gate._COLLECTING.set(staged)
-    try:
-        with duckdb.connect() as scratch:
-            scratch.execute(load.SCHEMA_SQL)
-            for rel in rels:
-                try:
-                    source = safety.check_name(rel, paths.landing)  # the same guard as the real load
-                    if source.stat().st_size > PREPASS_MAX_BYTES:
-                        continue
-                    sha = safety.sha256_file(source)
-                except (IngestError, OSError) as exc:
-                    logger.info("prevalidate %s: skipped (%s)", rel, exc)
+    with duckdb.connect() as scratch:
+        scratch.execute(load.SCHEMA_SQL)
+        for rel in rels:
+            try:
+                source = safety.check_name(rel, paths.landing)  # the same guard as the real load
+                if source.stat().st_size > PREPASS_MAX_BYTES:
                     continue
-                receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
-                                  content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
-                try:
-                    pipeline._ingest(scratch, rel, source, receipt, day, paths)
-                except gate.Collected:
-                    pass
-                except (IngestError, OSError, ValueError) as exc:
-                    logger.info("prevalidate %s: not validated (%s)", rel, exc)
-    finally:
-        gate._COLLECTING.reset(token)
+                sha = safety.sha256_file(source)
+            except (IngestError, OSError) as exc:
+                logger.info("prevalidate %s: skipped (%s)", rel, exc)
+                continue
+            receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
+                              content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
+            try:
+                file = pipeline._stage_file(scratch, rel, source, receipt, day, paths)
+            except (IngestError, OSError, ValueError) as exc:
+                logger.info("prevalidate %s: not validated (%s)", rel, exc)
+                continue
+            staged.append(gate.stage_input(file.writer, receipt, day))
+            file.writer.abort()
     return staged
 
 

@@ -76,6 +76,15 @@ class FileLoad:
         self.noted = {name: 0 for name in NOTES}
         self.superseded: list[str] = []     # earlier submissions this file replaces (set by finish)
 
+    def park(self, tag: str) -> None:
+        """Set this file's temporary tables aside (renamed) while other files of the batch stage."""
+        for name in (STAGE, *NOTES):
+            self.con.execute(f"alter table {name} rename to {name}_{tag}")
+
+    def unpark(self, tag: str) -> None:
+        for name in (STAGE, *NOTES):
+            self.con.execute(f"alter table {name}_{tag} rename to {name}")
+
     def note(self, table: str, rows: list[Rejected]) -> None:
         """Keep refused rows (`refused`) or warnings (`warned`) of this file until it is settled."""
         if rows:

@@ -1,6 +1,10 @@
 """One file end to end: guard, read, find the table, resolve metadata, validate, load, archive,
 receipt. A refused file is an outcome recorded in its receipt and the ledger, never an exception;
-only operational faults (a locked database, a missing key) raise."""
+only operational faults (a locked database, a missing key) raise.
+
+In two halves for a batch (``ingest.steps_ingest.load_batch``): ``begin`` reads and stages a
+file, nothing committed; ``complete`` checks it against what is loaded, runs the submission
+gate and loads it. ``ingest_file`` does both for one file."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,6 +13,7 @@ import os
 import re
 import shutil
 import uuid
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -37,39 +42,81 @@ def discover(landing: Path) -> list[str]:
 def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
                 today: dt.date | None = None, con=None) -> Receipt:
     """Ingest landing/<rel>. Refusals are outcomes (in the receipt), not exceptions. `con`: an
-    open connection to the raw database to use (a batch shares one; each file is still its own
-    transaction), else one is opened and closed for this file."""
-    paths = config.paths(home)
-    now = dt.datetime.now()
+    open connection to the raw database to use, else one is opened and closed for this file."""
+    paths, day = config.paths(home), today or dt.date.today()
+    own = con is None
+    con = con or load.connect(paths.raw_db)
+    try:
+        first = begin(rel, paths, run_id, day, con)
+        return first if isinstance(first, Receipt) else complete(first, paths, day)
+    finally:
+        if own:
+            con.close()
+
+
+@dataclass
+class StagedFile:
+    """A file read, checked and staged on its connection, nothing committed (``begin``);
+    ``complete`` settles it. A batch stages all its files first, so that the submission gate
+    can validate them together."""
+
+    rel: str
+    source: Path
+    receipt: Receipt
+    table: Table
+    meta: Any
+    parser: RowParser
+    writer: load.FileLoad
+    split: str | None
+    registry: Any
+
+
+def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Receipt | StagedFile:
+    """First half of a file's ingest: guard, hash, duplicate check, read, row rules, stage. A
+    file refused by then, or a duplicate, is settled at once (archived, its receipt returned)."""
     receipt = Receipt(receipt_id=str(uuid.uuid4()), run_id=run_id, source_file=safety.display_name(rel),
-                      content_sha256="", submission_id=None, received_at=now)
+                      content_sha256="", submission_id=None, received_at=dt.datetime.now())
     try:
         source = safety.check_name(rel, paths.landing)
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, _movable(paths.landing, rel), con)
     receipt.content_sha256 = safety.sha256_file(source)
-    own = con is None
-    con = con or load.connect(paths.raw_db)
+    if (duplicate := _duplicate(con, receipt, source, paths)) is not None:
+        return duplicate
+    receipt.submission_id = receipt.content_sha256[:16]
     try:
-        earlier = load.already_loaded(con, receipt.content_sha256)
-        if earlier:
-            receipt.status, receipt.reason_code, receipt.submission_id = "duplicate", "duplicate", earlier
-            receipt.message = f"该文件内容与已接收的报送 {earlier} 完全相同,不重复入库"
-            return _record(paths, receipt, source, con)
-        receipt.submission_id = receipt.content_sha256[:16]
-        try:
-            _ingest(con, rel, source, receipt, today or dt.date.today(), paths)
-        except FileRefused as refused:
-            _refuse(receipt, refused)
-            return _record(paths, receipt, source, con)
-    finally:
-        if own:
-            con.close()
-    _move(paths, source, receipt.archived_path)
+        return _stage_file(con, rel, source, receipt, today, paths)
+    except FileRefused as refused:
+        _refuse(receipt, refused)
+        return _record(paths, receipt, source, con)
+
+
+def complete(staged: StagedFile, paths: config.Paths, today: dt.date) -> Receipt:
+    """Second half: rules against what is loaded, the submission gate, the load in one
+    transaction; then archive and receipt."""
+    receipt, con = staged.receipt, staged.writer.con
+    if (duplicate := _duplicate(con, receipt, staged.source, paths)) is not None:  # a copy loaded since
+        staged.writer.abort()
+        return duplicate
+    try:
+        _settle_file(staged, today, paths)
+    except FileRefused as refused:
+        _refuse(receipt, refused)
+        return _record(paths, receipt, staged.source, con)
+    _move(paths, staged.source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.info("%s", receipt.text())
     return receipt
+
+
+def _duplicate(con, receipt: Receipt, source: Path, paths: config.Paths) -> Receipt | None:
+    earlier = load.already_loaded(con, receipt.content_sha256)
+    if not earlier:
+        return None
+    receipt.status, receipt.reason_code, receipt.submission_id = "duplicate", "duplicate", earlier
+    receipt.message = f"该文件内容与已接收的报送 {earlier} 完全相同,不重复入库"
+    return _record(paths, receipt, source, con)
 
 
 def _movable(landing: Path, rel: str) -> Path | None:
@@ -89,6 +136,11 @@ def _refuse(receipt: Receipt, refused: FileRefused) -> None:
 
 
 def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> None:
+    """Both halves at once (raises FileRefused)."""
+    _settle_file(_stage_file(con, rel, source, receipt, today, paths), today, paths)
+
+
+def _stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> StagedFile:
     label = receipt.source_file
     safety.check_size(source, label)
     reg = registry_mod.load()
@@ -113,7 +165,17 @@ def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths
         if split:
             _reject_outside_year(table, parser, writer, receipt, period)
         receipt.period_month = None if split else dt.date(period.year, period.month, 1)
-        ctx = history.Context(writer, parser, reg, meta.city, meta.department_code, receipt.period_month)
+        return StagedFile(rel, source, receipt, table, meta, parser, writer, split, reg)
+    except BaseException:
+        writer.abort()
+        raise
+
+
+def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths) -> None:
+    receipt, writer, parser, table, meta = staged.receipt, staged.writer, staged.parser, staged.table, staged.meta
+    label, split = receipt.source_file, staged.split
+    try:
+        ctx = history.Context(writer, parser, staged.registry, meta.city, meta.department_code, receipt.period_month)
         _keep(writer, receipt, "warnings", history.warnings(ctx))
         _submission_gate(writer, parser, receipt, today, paths)
         if writer.staged == 0:
@@ -121,8 +183,8 @@ def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths
                               "请按问题行清单修改后重新提交", file=label)
         receipt.rows_in, receipt.rows_loaded = receipt.rows_found, writer.staged
         receipt.rows_quarantined, receipt.rows_warned = writer.noted["refused"], writer.noted["warned"]
-        receipt.archived_path = _archive_path(paths, rel, receipt)
-        submissions = _submissions(writer, receipt, source, table, split)
+        receipt.archived_path = _archive_path(paths, staged.rel, receipt)
+        submissions = _submissions(writer, receipt, staged.source, table, split)
         receipt.status = "accepted"
         header = {"submission_id": submissions[0]["submission_id"] if not split else receipt.submission_id,
                   "source_file": label, "sheet": table.sheet, "loaded_at": receipt.received_at,

@@ -6,15 +6,18 @@ Refused files are outcomes recorded in receipts; only operational faults fail a 
 
 Batches. Every mapped task costs a task start in Airflow (and, in a deployment, a process that
 imports the libraries), so the waiting files are loaded in batches: up to
-CAMPAIGN_INGEST_BATCH_FILES files (default 50) and CAMPAIGN_INGEST_BATCH_MB megabytes (default
+CAMPAIGN_INGEST_BATCH_FILES files (default 100) and CAMPAIGN_INGEST_BATCH_MB megabytes (default
 64) per batch, a larger file alone. The files of one department's kind (one landing folder,
 resolved through the registry) stay in one batch, in arrival order, unless they alone exceed a
 batch, so a resubmission is always loaded after the file it replaces.
 
-Fixed costs per file. A batch first validates its files' rows against the GX submission gate
-together (expectations.submission_batch: one GX run per kind and month, not one per file), then
-loads its files on one connection to raw.duckdb, held for the batch (another writer waits for
-the batch, not for a file), each file in its own transaction.
+Two passes, one connection. A batch holds one connection to raw.duckdb (another writer waits
+for the batch, not for a file). First each file is read, checked row by row and staged in
+temporary tables, nothing committed (ingest.pipeline.begin); a file refused by then is settled
+at once. Then the staged files' GX submission gate runs together (expectations.submission_batch:
+one GX run per kind and month instead of one per file, which dominated small files). Then each
+staged file, in arrival order, is checked against what is loaded (a copy or resubmission loaded
+just before it is seen), gated and loaded in its own transaction (ingest.pipeline.complete).
 
 Faults inside a batch. Each file is still ingested on its own (its own transaction, receipt and
 per-file result). A file that fails for good (a misconfiguration, a bug) does not stop the
@@ -27,6 +30,7 @@ and ``announce`` see every receipt.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -43,7 +47,7 @@ LABEL_CHARS = 250   # Airflow keeps a mapped task's name in a 250-character colu
 
 def batch_limits() -> tuple[int, int]:
     """(files, bytes) per batch, from CAMPAIGN_INGEST_BATCH_FILES and CAMPAIGN_INGEST_BATCH_MB."""
-    files = int(os.environ.get("CAMPAIGN_INGEST_BATCH_FILES", "50"))
+    files = int(os.environ.get("CAMPAIGN_INGEST_BATCH_FILES", "100"))
     megabytes = float(os.environ.get("CAMPAIGN_INGEST_BATCH_MB", "64"))
     return max(1, files), max(1, int(megabytes * 2**20))
 
@@ -129,62 +133,99 @@ def files_of(batches: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
                keep: Callable[[list[dict[str, Any]]], None]) -> list[dict[str, Any]]:
-    """Ingest each file of the batch in turn (see the module doc for faults); `keep` receives the
-    per-file results of every processed file, also when the batch then fails."""
-    from ingest.faults import is_transient
-
+    """Ingest the batch's files on one connection in two passes (see the module doc): each file
+    read and staged, nothing committed (a file refused by then is settled at once); the staged
+    files' submission gate validated together; then each file, in arrival order, checked against
+    what is loaded and loaded in its own transaction. `keep` receives the per-file results of
+    every processed file, also when the batch then fails."""
+    from ingest import pipeline
     from ingest.load import connect
 
-    done: list[dict[str, Any]] = []
+    paths, today = config.paths(home), dt.date.today()
+    results: dict[int, dict[str, Any]] = {}
     failed: list[str] = []
-    _prevalidate(batch, home)
+    staged: list[tuple[dict[str, Any], pipeline.StagedFile]] = []
+    gate_inputs: list[Any] = []
     con = None
     try:
-        con = connect(config.paths(home).raw_db)  # one connection for the batch, a transaction per file
+        con = connect(paths.raw_db)
         for item in batch["files"]:
-            try:
-                done.append(_finished_earlier(item, home, run_id) or load(item, home, run_id, con))
-            except Exception as exc:
-                if is_transient(exc):
-                    log.warning("file %s/%s: %s — transient fault, the batch stops here and is retried: %s",
-                                item["n"], item["of"], item["rel"], exc)
-                    raise
-                log.exception("file %s/%s: %s — failed", item["n"], item["of"], item["rel"])
-                failed.append(f"{item['rel']}: {type(exc).__name__}: {exc}")
+            if (earlier := _finished_earlier(item, home, run_id)) is not None:
+                results[item["n"]] = earlier
+                continue
+            log.info("file %s/%s: %s", item["n"], item["of"], item["rel"])
+            first = _guarded(item, failed, lambda: pipeline.begin(item["rel"], paths, run_id, today, con))
+            if isinstance(first, pipeline.StagedFile):
+                gate_inputs += _gate_input(first, today)
+                first.writer.park(str(item["n"]))
+                staged.append((item, first))
+            elif first is not None:
+                results[item["n"]] = _logged(item, first, paths)
+        _gate_together(home, gate_inputs)
+        for item, file in staged:
+            def settle(item=item, file=file):
+                file.writer.unpark(str(item["n"]))
+                return pipeline.complete(file, paths, today)
+            if (receipt := _guarded(item, failed, settle)) is not None:
+                results[item["n"]] = _logged(item, receipt, paths)
     finally:
         if con is not None:
             con.close()
-        keep(done)
+        keep([results[n] for n in sorted(results)])
     if failed:
         raise FilesFailed(f"{len(failed)} of {len(batch['files'])} file(s) failed: " + "; ".join(failed))
-    return done
+    return [results[n] for n in sorted(results)]
 
 
-def _prevalidate(batch: dict[str, Any], home: str | Path) -> None:
-    """The submission gate's verdicts for the whole batch in one go (one GX run per kind and
-    month instead of one per file: expectations.submission_batch). Only speed depends on it: a
-    file without a cached verdict is validated on its own when it loads."""
+def _guarded(item: dict[str, Any], failed: list[str], work: Callable[[], Any]) -> Any:
+    """work(); a transient fault stops the batch (raised), any other failure is noted and the
+    batch goes on (None)."""
+    from ingest.faults import is_transient
+
+    try:
+        return work()
+    except Exception as exc:
+        if is_transient(exc):
+            log.warning("file %s/%s: %s — transient fault, the batch stops here and is retried: %s",
+                        item["n"], item["of"], item["rel"], exc)
+            raise
+        log.exception("file %s/%s: %s — failed", item["n"], item["of"], item["rel"])
+        failed.append(f"{item['rel']}: {type(exc).__name__}: {exc}")
+        return None
+
+
+def _gate_input(file: Any, today: dt.date) -> list[Any]:
+    """The staged file as the batch gate takes it ([] when the gate is off, or on a fault: the
+    file is then validated on its own)."""
     from ingest.pipeline import gate_enabled
 
-    rels = [item["rel"] for item in batch["files"]]
-    if len(rels) < 2 or not gate_enabled():
+    if not gate_enabled():
+        return []
+    try:
+        from expectations.submission import stage_input
+        return [stage_input(file.writer, file.receipt, today)]
+    except Exception:
+        log.warning("%s: not validated with its batch", file.rel, exc_info=True)
+        return []
+
+
+def _gate_together(home: str | Path, inputs: list[Any]) -> None:
+    """The submission gate's verdicts for the staged files in one go (one GX run per kind and
+    month instead of one per file: expectations.submission_batch). Only speed depends on it: a
+    file without a cached verdict is validated on its own."""
+    if len(inputs) < 2:
         return
     try:
-        from expectations.submission_batch import prevalidate
-        prevalidate(home, rels)
+        from expectations.submission_batch import cache_verdicts
+        cache_verdicts(home, inputs)
     except Exception:
-        log.warning("batch pre-validation failed; each file is validated on its own", exc_info=True)
+        log.warning("batch validation failed; each file is validated on its own", exc_info=True)
 
 
-def load(item: dict[str, Any], home: str | Path, run_id: str, con=None) -> dict[str, Any]:
-    """Ingest one file (on `con`, the batch's connection, if given); log progress and its
-    receipt. Refusals return normally."""
-    from ingest.pipeline import ingest_file
-
+def _logged(item: dict[str, Any], receipt: Any, paths: config.Paths) -> dict[str, Any]:
+    """Log a settled file's outcome and receipt; its result for report and announce."""
     rel = item["rel"]
-    log.info("file %s/%s: %s", item["n"], item["of"], rel)
-    receipt = ingest_file(rel, Path(home), run_id=run_id, con=con)
-    receipt_path = _receipt_path(config.paths(home), rel, receipt.receipt_id)
+    receipt_path = _receipt_path(paths, rel, receipt.receipt_id)
     log.info("file %s/%s: %s — %s; receipt %s\n%s", item["n"], item["of"], rel, receipt.status,
              receipt_path, receipt.text())
     return _result(rel, receipt.to_json(), receipt_path)
@@ -259,5 +300,4 @@ def report(batches: list[dict[str, Any]], receipts: Iterable[dict[str, Any] | No
     return {"counts": counts, "failed": failed, "kinds": sorted({r["kind"] for r in done.values() if r["kind"]})}
 
 
-__all__ = ["KINDS", "FilesFailed", "announcement", "check_params", "discover", "files_of", "load", "load_batch",
-           "report"]
+__all__ = ["KINDS", "FilesFailed", "announcement", "check_params", "discover", "files_of", "load_batch", "report"]

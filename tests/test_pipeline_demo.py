@@ -3,7 +3,6 @@ file reconciles with the generator's manifest, and the marts hold the generated 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import steps_ingest
+from ingest import pipeline
 from ingest.demo import generate
 from ingest.errors import FilesFailed, TransientError
 from ingest.faults import is_transient
@@ -132,15 +132,15 @@ def test_a_transient_fault_stops_the_batch_and_its_retry_loads_each_file_once(tm
     home = tmp_path / "home"
     landing_with(home, demo, GOLMUD[:3])
     [batch] = discover(home, Slice().to_dict())
-    real_load, faults = steps_ingest.load, []
+    real_complete, faults = pipeline.complete, []
 
-    def fault_on_second(item, *args):
-        if item["n"] == 2 and not faults:
-            faults.append(item["rel"])
+    def fault_on_second(file, *args):
+        if file.rel == GOLMUD[1] and not faults:
+            faults.append(file.rel)
             raise TransientError("connection reset while loading")
-        return real_load(item, *args)
+        return real_complete(file, *args)
 
-    monkeypatch.setattr(steps_ingest, "load", fault_on_second)
+    monkeypatch.setattr(pipeline, "complete", fault_on_second)
     kept: list[list[dict]] = []
     with pytest.raises(TransientError):
         load_batch(batch, home, "run-1", kept.append)
