@@ -37,8 +37,9 @@ new_rows as (
         on volunteer.submission_id = current_submissions.submission_id
     {% if is_incremental() %}
     where not exists (
+        -- the table's few submission ids first: far cheaper than probing its every row
         select 1
-        from {{ this }} as existing
+        from (select distinct submission_id from {{ this }}) as existing
         where existing.submission_id = volunteer.submission_id
     )
     {% endif %}
