@@ -32,7 +32,7 @@ MARTS = "marts"
 QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
-INCREMENTAL_TABLES = (("staging", "stg_volunteer"), (MARTS, "fct_volunteer_hours"))
+INCREMENTAL_TABLES = (("staging", "stg_volunteer"), (MARTS, "fct_volunteer_hours"), (MARTS, "dim_volunteer"))
 
 
 class PublishFailed(BuildFailed):
