@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 DBT_DIR = REPO_ROOT / "dbt_project"
 FAILURE_PREFIXES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
 DETAIL_LINES = 3  # lines kept after a failure heading (the error text itself)
+# Newest loaded_at of stg_volunteer before an incremental build (see macros/new_rows_only.sql).
+VOLUNTEER_ROWS_SINCE = "CAMPAIGN_VOLUNTEER_ROWS_SINCE"
 
 
 class BuildFailed(IngestError):

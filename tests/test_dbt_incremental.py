@@ -3,7 +3,8 @@ adds only its own rows (every earlier row keeps its values and its built_at), an
 replaces only the rows of the submission it supersedes. stg_volunteer only appends the rows of
 new submissions and keeps every raw row. dim_volunteer recomputes only the volunteers a run
 touched (new records, records of a superseded submission), and after all of that every mart
-holds exactly what a full refresh builds from the same raw data."""
+holds exactly what a full refresh builds from the same raw data. Incremental builds test only
+the volunteer rows they wrote."""
 from __future__ import annotations
 
 import json
@@ -202,4 +203,18 @@ def test_an_incremental_history_ends_with_the_marts_of_a_full_refresh(runs, targ
     for table in set(full) - RUN_LOGS:
         assert incremental[table].columns == full[table].columns, table
         assert incremental[table].rows == full[table].rows, table
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_incremental_builds_test_only_the_volunteer_rows_they_wrote(runs, target):
+    def compiled(results, test):
+        return next(r["compiled_code"] for r in results if r["unique_id"].startswith(f"test.campaign.{test}."))
+    incremental, full = runs["fourth"][target]["results"], runs["full_results"][target]
+    assert "built_at = cast(" in compiled(incremental, "unique_fct_volunteer_hours_record_id")
+    assert "loaded_at >= cast(" in compiled(incremental, "not_null_stg_volunteer_volunteer_key")
+    for test in ("unique_fct_volunteer_hours_record_id", "not_null_stg_volunteer_volunteer_key"):
+        assert "built_at = cast(" not in compiled(full, test) and "loaded_at >= cast(" not in compiled(full, test)
+    tests = lambda results: {r["unique_id"] for r in results if r["unique_id"].startswith("test.")}  # noqa: E731
+    assert tests(incremental) == tests(full)                                 # no data test left out
+    assert all(r["status"] in ("pass", "success") for r in incremental if r["unique_id"].startswith("test."))
 

@@ -1,6 +1,6 @@
 {#-
     What one run changed in the volunteer facts, for what follows fct_volunteer_hours
-    incrementally (dim_volunteer).
+    incrementally: dim_volunteer and the check of the fact against current records.
 
     fct_volunteer_hours only ever inserts the rows of current submissions it does not hold yet
     (their built_at is this run's start) and deletes the rows of submissions that are no longer
@@ -10,6 +10,7 @@
         current submission is new to the table: the rows the post-hook retired.
     A current submission with no rows at all (every row quarantined) retires rows too, so a
     group counts as touched when its current submission has no rows from an earlier run.
+    (tests/assert_fct_volunteer_hours_matches_current_records.sql checks the same rows.)
     On a full refresh or a first build every row is inserted by the run: everything is touched.
     The models and tests using these must run in the same `dbt build` as fct_volunteer_hours
     (the warehouse always builds the whole project in one invocation).
