@@ -4,7 +4,7 @@ replaces only the rows of the submission it supersedes. stg_volunteer only appen
 new submissions and keeps every raw row. dim_volunteer recomputes only the volunteers a run
 touched (new records, records of a superseded submission), and after all of that every mart
 holds exactly what a full refresh builds from the same raw data. Incremental builds test only
-the volunteer rows they wrote."""
+the volunteer rows they wrote and leave out unit tests that already passed for this project."""
 from __future__ import annotations
 
 import json
@@ -218,3 +218,11 @@ def test_incremental_builds_test_only_the_volunteer_rows_they_wrote(runs, target
     assert tests(incremental) == tests(full)                                 # no data test left out
     assert all(r["status"] in ("pass", "success") for r in incremental if r["unique_id"].startswith("test."))
 
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_unit_tests_run_for_a_project_new_to_the_target_and_on_a_full_refresh_only(runs, target):
+    def unit_tests(results):
+        return {r["unique_id"] for r in results if r["unique_id"].startswith("unit_test.")}
+    assert len(unit_tests(runs["first"][target]["results"])) >= 13
+    assert unit_tests(runs["full_results"][target]) == unit_tests(runs["first"][target]["results"])
+    assert not any(unit_tests(runs[r][target]["results"]) for r in ("second", "third", "fourth"))
