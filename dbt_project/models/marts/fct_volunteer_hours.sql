@@ -15,7 +15,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_ranked') }} where is_current and kind = 'volunteer')"
+            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_ranked') }} where is_current and kind = 'volunteer')",
+            "{{ refresh_planner_statistics() }}"
         ]
     )
 }}

@@ -7,7 +7,8 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook=["{{ refresh_planner_statistics() }}"]
     )
 }}
 
