@@ -1,9 +1,16 @@
 """One `dbt <command>` in its own process, its output in our log, for either warehouse target.
 
 A separate process releases every DuckDB handle when it ends, and it dies with us (a killed run
-leaves no dbt writing a candidate or holding raw.duckdb)."""
+leaves no dbt writing a candidate or holding raw.duckdb).
+
+Unit tests check the project's SQL on fixed inputs, never the warehouse's data: an incremental
+build leaves them out when they already passed on this target for the very same project files and
+dbt, adapter and driver versions (UNIT_TESTS_PASSED in the target path holds that fingerprint).
+A full refresh, a first build and any change to the project run them."""
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import logging
 import os
 import subprocess
@@ -19,6 +26,12 @@ log = logging.getLogger(__name__)
 DBT_DIR = REPO_ROOT / "dbt_project"
 FAILURE_PREFIXES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
 DETAIL_LINES = 3  # lines kept after a failure heading (the error text itself)
+UNIT_TESTS_PASSED = "unit_tests_passed"
+# Newest loaded_at of stg_volunteer before an incremental build (see macros/new_rows_only.sql).
+VOLUNTEER_ROWS_SINCE = "CAMPAIGN_VOLUNTEER_ROWS_SINCE"
+# Whatever the project's SQL means depends on: its files, dbt, the adapters and their drivers.
+_FINGERPRINT_PACKAGES = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb", "psycopg2-binary", "psycopg2")
+_NOT_PROJECT = {"target", "logs", "dbt_packages"}
 
 
 class BuildFailed(IngestError):
@@ -28,7 +41,8 @@ class BuildFailed(IngestError):
 def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path, *, command: str = "build",
             full_refresh: bool = False, select: list[str] | None = None, label: str = "dbt build") -> None:
     """`dbt <command>` (build, parse) on `target` with `env` added to ours; raises BuildFailed
-    naming what failed."""
+    naming what failed. A whole-project incremental build leaves out the unit tests when they
+    passed on this target for this very project (see the module's docstring)."""
     env = {**os.environ, **env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
     args = [str(Path(sys.executable).with_name("dbt")), command, "--project-dir", str(DBT_DIR),
             "--profiles-dir", str(DBT_DIR), "--target", target,
@@ -37,6 +51,13 @@ def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path,
         args.append("--full-refresh")
     if select:
         args += ["--select", *select]
+    fingerprint = project_fingerprint(target) if command == "build" and not select else None
+    passed = target_path / UNIT_TESTS_PASSED
+    unit_tests_known = (fingerprint is not None and not full_refresh and passed.is_file()
+                        and passed.read_text(encoding="utf-8") == fingerprint)
+    if unit_tests_known:
+        args += ["--exclude-resource-type", "unit_test"]
+        log.info("%s: unit tests left out, they passed on %s for this project", label, target)
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             preexec_fn=die_with_parent())
     failures: list[str] = []
@@ -53,7 +74,26 @@ def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path,
         else:
             detail = 0
     if proc.wait() != 0:
+        passed.unlink(missing_ok=True)
         raise BuildFailed(f"{label} failed: " + ("; ".join(failures) or f"exit code {proc.returncode}"))
+    if fingerprint is not None and not unit_tests_known:
+        passed.write_text(fingerprint, encoding="utf-8")
+
+
+def project_fingerprint(target: str) -> str:
+    """sha256 over the dbt project's files (not its target, logs, packages or dotfiles), the target name and
+    the versions of dbt, the adapters and the database drivers."""
+    digest = hashlib.sha256(target.encode())
+    for package in _FINGERPRINT_PACKAGES:
+        try:
+            digest.update(f"|{package}={importlib.metadata.version(package)}".encode())
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    for path in sorted(DBT_DIR.rglob("*")):
+        rel = path.relative_to(DBT_DIR)
+        if path.is_file() and rel.parts[0] not in _NOT_PROJECT and not any(p.startswith(".") for p in rel.parts):
+            digest.update(f"|{rel.as_posix()}|".encode() + path.read_bytes())
+    return digest.hexdigest()
 
 
 def die_with_parent() -> Any:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.config import Paths
-from ingest.dbt_runner import BuildFailed, run_dbt
+from ingest.dbt_runner import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
 
 if TYPE_CHECKING:
@@ -78,8 +78,28 @@ def ensure_quality_store(paths: Paths) -> None:
 
 def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
               select: list[str] | None = None) -> None:
-    """One `dbt build` (models, tests, unit tests) into the DuckDB candidate."""
-    run_dbt(target, *_dbt_setup(paths), full_refresh=full_refresh, select=select)
+    """One `dbt build` (models, tests, unit tests) into the DuckDB candidate. An incremental build
+    tells dbt where the candidate's volunteer rows end (VOLUNTEER_ROWS_SINCE), so that the data
+    tests of stg_volunteer check only the rows it adds (dbt_project/macros/new_rows_only.sql)."""
+    env, target_path, log_path = _dbt_setup(paths)
+    since = None if full_refresh else staged_volunteer_rows_since(paths.candidate_db)
+    if since:
+        env[VOLUNTEER_ROWS_SINCE] = since
+    run_dbt(target, env, target_path, log_path, full_refresh=full_refresh, select=select)
+
+
+def staged_volunteer_rows_since(candidate: Path) -> str | None:
+    """The newest loaded_at in the candidate's staging.stg_volunteer before the build (None when
+    it has no such table or rows): the rows a build adds were loaded at or after it."""
+    import duckdb
+
+    if not candidate.exists():
+        return None
+    with duckdb.connect(str(candidate), read_only=True) as con:
+        found = con.execute("select count(*) from information_schema.tables "
+                            "where table_schema = 'staging' and table_name = 'stg_volunteer'").fetchone()[0]
+        newest = con.execute("select max(loaded_at) from staging.stg_volunteer").fetchone()[0] if found else None
+    return newest.isoformat(sep=" ") if newest else None
 
 
 def dbt_parse(paths: Paths) -> bool:

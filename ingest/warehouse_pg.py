@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ingest import pg
 from ingest.config import Paths
 from ingest.pg_copy import mirror_schema, sync_raw
-from ingest.dbt_runner import BuildFailed, run_dbt
+from ingest.dbt_runner import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.pg_roles import ensure_bi_role, grant_read, revoke_read
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ MARTS = "marts"
 QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
-INCREMENTAL_TABLES = (("staging", "stg_volunteer"), (MARTS, "fct_volunteer_hours"))
+INCREMENTAL_TABLES = (("staging", "stg_volunteer"), (MARTS, "fct_volunteer_hours"), (MARTS, "dim_volunteer"))
 
 
 class PublishFailed(BuildFailed):
@@ -93,10 +93,28 @@ def _prepare(cur: PgCursor, full_refresh: bool) -> None:
 def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
                        select: list[str] | None = None, suffix: str = CANDIDATE) -> None:
     """One `dbt build --target postgres` (models, tests, unit tests) into <schema><suffix>.
-    A partial build (select) keeps its artifacts apart from the full build's run results."""
+    A partial build (select) keeps its artifacts apart from the full build's run results. As on
+    DuckDB, an incremental build tells dbt where the candidate's volunteer rows end."""
     target_path = paths.home / "dbt" / ("target-postgres-select" if select else "target-postgres")
-    run_dbt("postgres", {**pg.dbt_env(pg_dsn), "CAMPAIGN_SCHEMA_SUFFIX": suffix}, target_path,
-            paths.home / "dbt" / "logs", full_refresh=full_refresh, select=select, label="dbt build (postgres)")
+    env = {**pg.dbt_env(pg_dsn), "CAMPAIGN_SCHEMA_SUFFIX": suffix}
+    since = None if full_refresh else _staged_volunteer_rows_since(pg_dsn, "staging" + suffix)
+    if since:
+        env[VOLUNTEER_ROWS_SINCE] = since
+    run_dbt("postgres", env, target_path, paths.home / "dbt" / "logs", full_refresh=full_refresh, select=select,
+            label="dbt build (postgres)")
+
+
+def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
+    """The newest loaded_at in <schema>.stg_volunteer (the candidate's copy of the published
+    table), None without one: see ingest.warehouse.staged_volunteer_rows_since."""
+    with pg.connect(pg_dsn) as con, con.cursor() as cur:
+        cur.execute("select to_regclass(%s)", [f'"{pg.ident(schema)}"."stg_volunteer"'])
+        newest = None
+        if cur.fetchone()[0] is not None:
+            cur.execute(f'select max(loaded_at) from "{pg.ident(schema)}"."stg_volunteer"')
+            newest = cur.fetchone()[0]
+        con.rollback()
+    return newest.isoformat(sep=" ") if newest else None
 
 
 def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool = False) -> str:

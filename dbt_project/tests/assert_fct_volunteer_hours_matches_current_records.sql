@@ -1,16 +1,33 @@
 -- The incremental fct_volunteer_hours must hold exactly the records of current
 -- volunteer submissions (what a full refresh would build): none missing, none
 -- left over from a superseded submission.
-with expected as (
+-- In an incremental build the two expensive comparisons are limited to what the run
+-- wrote (the current submissions new to the table and the rows it inserted); that no
+-- row of a superseded submission is left anywhere is still checked over the whole
+-- table. A full refresh compares every row.
+{%- set incremental = not flags.FULL_REFRESH %}
+
+with current_submissions as (
+    select submission_id
+    from {{ ref('int_submissions_ranked') }}
+    where is_current and kind = 'volunteer'
+),
+
+expected as (
     select volunteer.record_id
     from {{ ref('stg_volunteer') }} as volunteer
-    inner join {{ ref('int_submissions_ranked') }} as submissions
-        on volunteer.submission_id = submissions.submission_id
-    where submissions.is_current and submissions.kind = 'volunteer'
+    inner join current_submissions
+        on volunteer.submission_id = current_submissions.submission_id
+    {%- if incremental %}
+    where volunteer.submission_id in ({{ volunteer_submissions_new_this_run() }})
+    {%- endif %}
 ),
 
 actual as (
     select record_id from {{ ref('fct_volunteer_hours') }}
+    {%- if incremental %}
+    where built_at = {{ this_run_built_at() }}
+    {%- endif %}
 )
 
 select expected.record_id, 'missing' as problem
@@ -22,3 +39,11 @@ union all
 select actual.record_id, 'not current' as problem
 from actual
 where not exists (select 1 from expected where expected.record_id = actual.record_id)
+{%- if incremental %}
+
+union all
+
+select fct.record_id, 'not current' as problem
+from {{ ref('fct_volunteer_hours') }} as fct
+where fct.submission_id not in (select submission_id from current_submissions)
+{%- endif %}

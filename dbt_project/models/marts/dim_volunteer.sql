@@ -4,7 +4,33 @@
 --   >= 100 h -> 1, >= 300 -> 2, >= 600 -> 3, >= 1000 -> 4, >= 1500 -> 5, else 0.
 -- masked_name is the one of the latest loaded record (then latest service date).
 -- city is set only when all of the volunteer's records are in one city.
+-- Incremental (delete+insert on volunteer_key, DuckDB and PostgreSQL): a run recomputes
+-- only the volunteers whose records it changed in fct_volunteer_hours (new rows, rows of
+-- superseded submissions: macros/volunteer_incremental.sql) from all of their current
+-- records; the post-hook drops those left with no current record. Every other row is a
+-- function of records the run did not touch, so the table equals a full rebuild.
+-- depends_on: {{ ref('int_submissions_ranked') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='volunteer_key',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook=[
+            "{% if is_incremental() %}delete from {{ this }} as dim where dim.volunteer_key in ({{ volunteer_keys_touched_this_run() }}) and not exists (select 1 from {{ ref('fct_volunteer_hours') }} as fct where fct.volunteer_key = dim.volunteer_key){% endif %}"
+        ]
+    )
+}}
+
+{%- if is_incremental() %}
+with touched as (
+    {{ volunteer_keys_touched_this_run() }}
+),
+
+records as (
+{%- else %}
 with records as (
+{%- endif %}
     select
         fct.record_id,
         fct.city,
@@ -16,6 +42,9 @@ with records as (
     from {{ ref('fct_volunteer_hours') }} as fct
     inner join {{ ref('stg_volunteer') }} as stg
         on fct.record_id = stg.record_id
+    {%- if is_incremental() %}
+    where fct.volunteer_key in (select volunteer_key from touched)
+    {%- endif %}
 ),
 
 latest_name as (

@@ -15,7 +15,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_ranked') }} where is_current and kind = 'volunteer')"
+            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_ranked') }} where is_current and kind = 'volunteer')",
+            "{{ refresh_planner_statistics() }}"
         ]
     )
 }}
@@ -37,8 +38,9 @@ new_rows as (
         on volunteer.submission_id = current_submissions.submission_id
     {% if is_incremental() %}
     where not exists (
+        -- the table's few submission ids first: far cheaper than probing its every row
         select 1
-        from {{ this }} as existing
+        from (select distinct submission_id from {{ this }}) as existing
         where existing.submission_id = volunteer.submission_id
     )
     {% endif %}

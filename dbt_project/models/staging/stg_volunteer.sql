@@ -7,7 +7,8 @@
     config(
         materialized='incremental',
         incremental_strategy='append',
-        on_schema_change='fail'
+        on_schema_change='fail',
+        post_hook=["{{ refresh_planner_statistics() }}"]
     )
 }}
 
@@ -15,7 +16,8 @@ with source as (
     select * from {{ source('raw', 'raw_volunteer') }} as raw_rows
     {% if is_incremental() %}
     where not exists (
-        select 1 from {{ this }} as existing
+        -- the table's few submission ids first: far cheaper than probing its every row
+        select 1 from (select distinct submission_id from {{ this }}) as existing
         where existing.submission_id = raw_rows.submission_id
     )
     {% endif %}
