@@ -409,7 +409,7 @@ def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: d
     if verdict is None:
         verdict = _validate_stage(ctx.kind, writer.con, params, key)
     else:
-        logger.info("submission gate: verdict for %s found in the batch cache", ctx.source_file)
+        logger.debug("submission gate: verdict for %s found in the batch cache", ctx.source_file)
     decision = decide(verdict, ctx, header, lambda rows: writer.con.execute(
         f"{_STAGE_ROWS} where list_contains(?, row_number) order by row_number", [rows]).df())
     _forget(cache_dir, decision.verdict.key)

@@ -18,6 +18,7 @@ _PREVIOUS = """
                                   order by r.period_month desc, s.loaded_at desc, r.row_number desc) as rn
         from {table} r join submissions s on s.submission_id = r.submission_id
         where s.superseded_by is null and r.city = ? and r.period_month < ?
+          and r."{key}" in (select "{key}" from {{stage}})   -- only the keys this file holds
     )
     select i.row_number, i."{field}", p.v, p.p from {{stage}} i join prev p on p.k = i."{key}" and p.rn = 1
 """

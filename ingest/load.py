@@ -181,6 +181,8 @@ class FileLoad:
                             from {STAGE}""", params)
             owner = [submissions[0]["submission_id"], header["source_file"], header["sheet"], header["loaded_at"]]
             for target, stamp in (("quarantine", "quarantined_at"), ("row_warnings", "warned_at")):
+                if not self.noted["refused" if target == "quarantine" else "warned"]:
+                    continue
                 con.execute(f"""insert into {target} (submission_id, source_file, sheet, {stamp}, row_number, field,
                                                       value, reason_code, message)
                                 select ?, ?, ?, cast(? as timestamp), row_number, field, value, reason_code, message
@@ -208,8 +210,13 @@ def write_ledger(con: duckdb.DuckDBPyConnection, ledger: dict[str, Any]) -> None
     _insert(con, "file_ledger", [ledger])
 
 
+_COLUMNS: dict[str, list[str]] = {}   # table -> its columns (schema.sql fixes them for the process)
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, records: list[dict[str, Any]]) -> None:
-    columns = [r[1] for r in con.execute(f"pragma table_info('{table}')").fetchall()]
+    if table not in _COLUMNS:
+        _COLUMNS[table] = [r[1] for r in con.execute(f"pragma table_info('{table}')").fetchall()]
+    columns = _COLUMNS[table]
     names = [c for c in columns if any(c in r for r in records)]
     sql = f'insert into {table} ({", ".join(names)}) values ({", ".join("?" * len(names))})'
     con.executemany(sql, [[r.get(c) for c in names] for r in records])

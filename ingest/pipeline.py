@@ -92,11 +92,12 @@ def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Re
         return _record(paths, receipt, source, con)
 
 
-def complete(staged: StagedFile, paths: config.Paths, today: dt.date) -> Receipt:
+def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_duplicate: bool = False) -> Receipt:
     """Second half: rules against what is loaded, the submission gate, the load in one
-    transaction; then archive and receipt."""
+    transaction; then archive and receipt. recheck_duplicate: a file with the same bytes was
+    staged before this one in the batch, and may have loaded since ``begin`` checked."""
     receipt, con = staged.receipt, staged.writer.con
-    if (duplicate := _duplicate(con, receipt, staged.source, paths)) is not None:  # a copy loaded since
+    if recheck_duplicate and (duplicate := _duplicate(con, receipt, staged.source, paths)) is not None:
         staged.writer.abort()
         return duplicate
     try:
@@ -106,7 +107,7 @@ def complete(staged: StagedFile, paths: config.Paths, today: dt.date) -> Receipt
         return _record(paths, receipt, staged.source, con)
     _move(paths, staged.source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
-    log.info("%s", receipt.text())
+    log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
 
 
@@ -301,7 +302,7 @@ def _record(paths: config.Paths, receipt: Receipt, source: Path | None, con=None
     if source is not None:
         _move(paths, source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
-    log.info("%s", receipt.text())
+    log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
 
 

@@ -144,7 +144,7 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     paths, today = config.paths(home), dt.date.today()
     results: dict[int, dict[str, Any]] = {}
     failed: list[str] = []
-    staged: list[tuple[dict[str, Any], pipeline.StagedFile]] = []
+    staged: list[tuple[dict[str, Any], pipeline.StagedFile, bool]] = []   # item, file, a copy of an earlier one
     gate_inputs: list[Any] = []
     con = None
     try:
@@ -158,14 +158,15 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
             if isinstance(first, pipeline.StagedFile):
                 gate_inputs += _gate_input(first, today)
                 first.writer.park(str(item["n"]))
-                staged.append((item, first))
+                copy = first.receipt.content_sha256 in {f.receipt.content_sha256 for _, f, _ in staged}
+                staged.append((item, first, copy))
             elif first is not None:
                 results[item["n"]] = _logged(item, first, paths)
         _gate_together(home, gate_inputs)
-        for item, file in staged:
-            def settle(item=item, file=file):
+        for item, file, copy in staged:
+            def settle(item=item, file=file, copy=copy):
                 file.writer.unpark(str(item["n"]))
-                return pipeline.complete(file, paths, today)
+                return pipeline.complete(file, paths, today, recheck_duplicate=copy)
             if (receipt := _guarded(item, failed, settle)) is not None:
                 results[item["n"]] = _logged(item, receipt, paths)
     finally:

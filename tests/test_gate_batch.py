@@ -54,7 +54,7 @@ def test_a_batch_loads_as_its_files_do_one_by_one(tmp_path, caplog):
     rels = _landing(one_by_one)
     shutil.copytree(one_by_one / "landing", batch / "landing")
     singles = {rel: ingest_file(rel, one_by_one, run_id="r") for rel in rels}
-    with caplog.at_level(logging.INFO, logger="expectations.submission"):
+    with caplog.at_level(logging.DEBUG, logger="expectations.submission"):
         results = load_batch({"files": [{"rel": rel, "n": i, "of": len(rels)} for i, rel in enumerate(rels, 1)]},
                              batch, "r", lambda done: None)
     assert caplog.text.count("found in the batch cache") == len(rels)   # no file validated on its own

@@ -134,11 +134,11 @@ def test_a_transient_fault_stops_the_batch_and_its_retry_loads_each_file_once(tm
     [batch] = discover(home, Slice().to_dict())
     real_complete, faults = pipeline.complete, []
 
-    def fault_on_second(file, *args):
+    def fault_on_second(file, *args, **kwargs):
         if file.rel == GOLMUD[1] and not faults:
             faults.append(file.rel)
             raise TransientError("connection reset while loading")
-        return real_complete(file, *args)
+        return real_complete(file, *args, **kwargs)
 
     monkeypatch.setattr(pipeline, "complete", fault_on_second)
     kept: list[list[dict]] = []
@@ -152,3 +152,19 @@ def test_a_transient_fault_stops_the_batch_and_its_retry_loads_each_file_once(tm
     assert [r["status"] for r in done] == ["accepted"] * 3
     ledger = query(home / "warehouse" / "raw.duckdb", "select source_file, status from file_ledger order by source_file")
     assert sorted(ledger) == sorted((rel, "accepted") for rel in GOLMUD[:3])   # the first file loaded once
+
+
+def test_a_copy_of_a_file_in_the_same_batch_is_a_duplicate(tmp_path, demo):
+    """Both copies are staged before either loads; the second is found a duplicate when its turn
+    comes, and its rows are not loaded twice."""
+    home = tmp_path / "home"
+    landing_with(home, demo, GOLMUD[2:3])
+    copy = GOLMUD[2].replace("5月志愿服务记录", "5月志愿服务记录(重新导出)")
+    shutil.copy(home / "landing" / GOLMUD[2], home / "landing" / copy)
+    os.utime(home / "landing" / copy, (1_700_000_100, 1_700_000_100))
+    [batch] = discover(home, Slice().to_dict())
+    done = load_batch(batch, home, "run-1", lambda d: None)
+    assert [(r["file"], r["status"]) for r in done] == [(GOLMUD[2], "accepted"), (copy, "duplicate")]
+    raw = home / "warehouse" / "raw.duckdb"
+    assert query(raw, "select count(distinct submission_id) from raw_volunteer") == [(1,)]
+    assert query(raw, "select count(*) from raw_volunteer") == [(done[0]["loaded"],)]
