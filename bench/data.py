@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
+import os
 import random
 import shutil
 from pathlib import Path
@@ -76,38 +77,40 @@ def monthly_volunteer(landing: Path, city: str, folder: str, month: dt.date, row
 
 
 def small_files(landing: Path, count: int, departments: int = 100, seed: int = 20220301) -> int:
-    """The first `count` of departments x 12 months x 3 kinds small submissions, month by month,
-    departments taken from the four cities in turn (so a sample spans cities and kinds); the
-    number written."""
+    """The first `count` of departments x 12 months x 3 kinds small submissions, arriving month by
+    month (file times in that order), departments taken from the four cities in turn (so a
+    sample spans cities and kinds); the number written. Each department's months of a kind come
+    from one writer call, so they tell one consistent story (projects advance, issues close),
+    as a real department's monthly files do."""
     registry = load_registry()
     by_city: dict[str, list[Department]] = {}
     for dept in sorted(registry.values(), key=lambda d: d.code):
         by_city.setdefault(dept.city, []).append(dept)
     chosen = [d for turn in itertools.zip_longest(*by_city.values()) for d in turn if d][:departments]
+    chosen = chosen[:max(1, -(-count // len(KINDS)))]            # no department beyond the first month's
     taken: dict[str, set[str]] = {}
-    written = 0
-    for month in MONTHS:
-        for i, dept in enumerate(chosen):
-            for kind in KINDS:
-                if written >= count:
-                    return written
-                _one(landing, registry, dept, kind, month, seed + i, taken.setdefault(dept.city, set()))
-                written += 1
-    return written
+    written: list[tuple[tuple[int, int, int], Path]] = []
+    for i, dept in enumerate(chosen):
+        for k, kind in enumerate(KINDS):
+            for entry in _department(landing, registry, dept, kind, seed + i, taken.setdefault(dept.city, set())):
+                written.append(((MONTHS.index(entry["period"]), i, k), landing / entry["path"]))
+    written.sort()
+    for n, (_, path) in enumerate(written):
+        if n < count:
+            os.utime(path, (1_700_000_000 + n, 1_700_000_000 + n))   # arrival order: month by month
+        else:
+            path.unlink()
+    return min(count, len(written))
 
 
-def _one(landing: Path, registry: dict[str, Department], dept: Department, kind: str, month: str, seed: int,
-         taken: set[str]) -> None:
+def _department(landing: Path, registry: dict[str, Department], dept: Department, kind: str, seed: int,
+                taken: set[str]) -> list[dict]:
     folder = dept.aliases[0]
-    if kind == "investment":   # the writer needs two months (some projects start in the second): keep the first
-        year, mon = map(int, month.split("-"))
-        following = f"{year + (mon == 12)}-{mon % 12 + 1:02d}"
-        entries, _ = investment.write(landing, seed, Submitter(dept.city, kind, dept.code, folder, (month, following)),
-                                      registry, {})
-        (landing / entries[1]["path"]).unlink()
-    elif kind == "issue":
-        issue.write(landing, seed, Submitter(dept.city, kind, dept.code, folder, (month,)), registry, {})
-    else:
-        prefix, suffix = dept.code.split("_", 1)
-        code = dept.code if suffix in _VOLUNTEER_TEAMS else f"{prefix}_{_VOLUNTEER_TEAMS[seed % 4]}"
-        volunteer.write(landing, seed, Submitter(dept.city, kind, code, folder, (month,)), {}, taken)
+    if kind == "investment":   # several departments of a city report projects: codes tagged by department
+        return investment.write(landing, seed, Submitter(dept.city, kind, dept.code, folder, MONTHS), registry, {},
+                                code_tag=dept.code.split("_", 1)[1].upper())[0]
+    if kind == "issue":
+        return issue.write(landing, seed, Submitter(dept.city, kind, dept.code, folder, MONTHS), registry, {})[0]
+    prefix, suffix = dept.code.split("_", 1)
+    code = dept.code if suffix in _VOLUNTEER_TEAMS else f"{prefix}_{_VOLUNTEER_TEAMS[seed % 4]}"
+    return volunteer.write(landing, seed, Submitter(dept.city, kind, code, folder, MONTHS), {}, taken)[0]

@@ -92,7 +92,9 @@ def _dates(rng: random.Random, p: Project, months: list[str]) -> None:
         p.finish = lo + dt.timedelta(days=rng.randrange((hi - lo).days + 1))
 
 
-def build(seed: int, sub: Submitter, registry: dict[str, Department]) -> list[Project]:
+def build(seed: int, sub: Submitter, registry: dict[str, Department], code_tag: str = "") -> list[Project]:
+    """The submitter's projects; code_tag (e.g. the department) keeps project codes apart when
+    several departments of one city report projects."""
     rng = stream(seed, sub.city, sub.kind, sub.code)
     city = CITIES[sub.city]
     n = 41 if sub.city == "格尔木市" else rng.randrange(22, 33)
@@ -106,8 +108,8 @@ def build(seed: int, sub: Submitter, registry: dict[str, Department]) -> list[Pr
     for i in range(n):
         kind, category = rng.choice(KINDS)
         name = f"{rng.choice(city.places)}{kind}{'一二三'[i % 3]}期"
-        p = Project(f"{city.prefix}-TZ2022-{i + 1:03d}", name, rng.choice(people), category,
-                    planned[i])
+        code = f"{city.prefix}-{code_tag}-TZ2022-{i + 1:03d}" if code_tag else f"{city.prefix}-TZ2022-{i + 1:03d}"
+        p = Project(code, name, rng.choice(people), category, planned[i])
         months = list(sub.months[1:] if i >= n - late else sub.months)
         anchor_at = months.index("2022-05") if "2022-05" in months else 0
         stage: dict[str, int] = {months[anchor_at]: anchor[i]}
@@ -135,9 +137,9 @@ Good = tuple[str, str, Decimal, Decimal, Decimal, int]   # city, period, planned
 
 
 def write(landing: Path, seed: int, sub: Submitter, registry: dict[str, Department],
-          bad: dict[tuple[str, str], str]) -> tuple[list[FileEntry], list[Good]]:
+          bad: dict[tuple[str, str], str], code_tag: str = "") -> tuple[list[FileEntry], list[Good]]:
     """Write every month's workbook; return manifest entries and the good rows' figures."""
-    projects = build(seed, sub, registry)
+    projects = build(seed, sub, registry, code_tag)
     entries: list[FileEntry] = []
     good: list[Good] = []
     for period in sub.months:
