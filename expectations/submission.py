@@ -115,11 +115,24 @@ def verdict_key(kind: str, df: pd.DataFrame, params: dict[str, datetime]) -> str
 
 # --------------------------------------------------------------------------- validation (GX)
 _CONTEXT: dict[str, Any] = {}  # one ephemeral GX context per process, one validation per kind and part
-ALL, ROWS, AGGREGATES = "all", "rows", "aggregates"   # parts of a kind's suite (see _part_of)
+ALL, ROWS, PERIOD, AGGREGATES = "all", "rows", "period", "aggregates"   # parts of a suite (see _part_of)
+_PARTS: dict[str, list[str]] = {}
 
 
-def _part_of(expectation_type: str) -> str:
-    return ROWS if expectation_type.startswith(ROW_WISE) else AGGREGATES
+def _part_of(expectation: Any) -> str:
+    """rows: judges rows one by one, the same for every file; period: row by row too, against the
+    file's parameters (its reporting month); aggregates: the file as a whole (a median)."""
+    if not expectation.expectation_type.startswith(ROW_WISE):
+        return AGGREGATES
+    kwargs = expectation.configuration.kwargs
+    return PERIOD if any(isinstance(v, dict) and "$PARAMETER" in v for v in kwargs.values()) else ROWS
+
+
+def parts(kind: str) -> list[str]:
+    """The part of each expectation of the kind's suite, in suite order."""
+    if kind not in _PARTS:
+        _PARTS[kind] = [_part_of(e) for e in _validation(kind).suite.expectations]
+    return _PARTS[kind]
 
 
 def _validation(kind: str, part: str = ALL) -> Any:
@@ -139,7 +152,7 @@ def _validation(kind: str, part: str = ALL) -> Any:
         suite = SUBMISSION_SUITES[kind]()
         if part != ALL:
             suite = gx.ExpectationSuite(name=f"{suite.name}_{part}", expectations=[
-                e for e in suite.expectations if _part_of(e.expectation_type) == part])
+                e for e in suite.expectations if _part_of(e) == part])
         suite = ctx.suites.add(suite)
         _CONTEXT[name] = ctx.validation_definitions.add(
             gx.ValidationDefinition(name=f"submission_{name}", data=batch, suite=suite))

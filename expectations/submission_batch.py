@@ -2,12 +2,13 @@
 instead of one per file (see ``expectations.submission``, "Cost").
 
 ``cache_verdicts`` takes the staged files of a batch (``submission.stage_input``), validates the
-files of one kind and the same parameters together and caches each file's verdict for its gate.
+files of one kind together and caches each file's verdict for its gate.
 ``prevalidate`` does the same for files still in landing, staging them on a scratch in-memory
 database (nothing is loaded, moved or written outside the cache). What a file gets is exactly
 what validating it alone gives:
 - row-wise expectations run once over the files' rows side by side, a ``_file`` column telling
-  them apart; each file takes its own unexpected rows, counts and success;
+  them apart; each file takes its own unexpected rows, counts and success; those that compare
+  with the file's reporting month run once per month;
 - aggregate expectations (a median) run on each file alone.
 A GX result that cannot be split (an exception, no row list) sends the group back to
 file-by-file validation.
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import submission as gate
-from .submission import AGGREGATES, ROWS, Outcome, Staged, Verdict
+from .submission import AGGREGATES, PERIOD, ROWS, Outcome, Staged, Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -89,54 +90,74 @@ def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
 
 
 def validate_staged(staged: list[Staged]) -> list[Verdict]:
-    """Verdicts of the collected files, one GX run per group of the same kind, parameters and
-    column types (files collected without rows are left to their own load)."""
+    """Verdicts of the collected files, validated together by kind and column types (files
+    collected without rows are left to their own load)."""
     groups: dict[Any, dict[str, Staged]] = defaultdict(dict)
     for s in staged:
         if s.frame is not None:
             signature = tuple((c, str(t)) for c, t in s.frame.dtypes.items())
-            groups[(s.kind, tuple(sorted(s.params.items())), signature)][s.key] = s  # same rows: one verdict
+            groups[(s.kind, signature)][s.key] = s  # same rows and parameters: one verdict
     verdicts: list[Verdict] = []
-    for (kind, params, _), members in groups.items():
+    for (kind, _), members in groups.items():
         files = list(members.values())
-        verdicts += validate_files(kind, [s.frame for s in files], dict(params), [s.key for s in files])
+        verdicts += validate_files(kind, [s.frame for s in files], [s.params for s in files], [s.key for s in files])
     return verdicts
 
 
-def validate_files(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime],
+def validate_files(kind: str, frames: list[pd.DataFrame], params: list[dict[str, datetime]],
                    keys: list[str]) -> list[Verdict]:
-    """Each frame's verdict, as ``gate.validate`` gives it for that frame alone."""
+    """Each frame's verdict, as ``gate.validate`` gives it for that frame alone: the row-wise
+    expectations in one GX run over all frames, those against the reporting month in one run per
+    month, the aggregates per frame."""
     import time
 
     if len(frames) == 1:
-        return [gate.validate(kind, frames[0], params, keys[0])]
+        return [gate.validate(kind, frames[0], params[0], keys[0])]
     started = time.perf_counter()
-    rows = _row_wise(kind, frames, params)
-    if rows is None:
-        logger.info("submission gate: %s results could not be split by file; validating one by one", kind)
-        return [gate.validate(kind, f, params, k) for f, k in zip(frames, keys)]
-    suite = gate._validation(kind).suite.expectations
-    aggregates = any(gate._part_of(e.expectation_type) == AGGREGATES for e in suite)
+    suite_parts = gate.parts(kind)
+    shared: dict[str, list[list[Outcome]]] = {}
+    if ROWS in suite_parts:
+        if (rows := _row_wise(kind, frames, params[0], ROWS)) is None:
+            return _one_by_one(kind, frames, params, keys)
+        shared[ROWS] = rows
+    if PERIOD in suite_parts:
+        shared[PERIOD] = [[] for _ in frames]
+        by_month: dict[Any, list[int]] = defaultdict(list)
+        for i, p in enumerate(params):
+            by_month[tuple(sorted(p.items()))].append(i)
+        for members in by_month.values():
+            if (period := _row_wise(kind, [frames[i] for i in members], params[members[0]], PERIOD)) is None:
+                return _one_by_one(kind, frames, params, keys)
+            for i, outcomes in zip(members, period):
+                shared[PERIOD][i] = outcomes
     seconds = (time.perf_counter() - started) / len(frames)
     verdicts = []
     for i, (frame, key) in enumerate(zip(frames, keys)):
         t = time.perf_counter()
-        own = iter([gate._outcome(r) for r in gate.run_suite(kind, frame, params, AGGREGATES)] if aggregates else [])
-        shared = iter(rows[i])
-        outcomes = [next(shared) if gate._part_of(e.expectation_type) == ROWS else next(own) for e in suite]
+        taken = {part: iter(outcomes[i]) for part, outcomes in shared.items()}
+        if AGGREGATES in suite_parts:
+            taken[AGGREGATES] = iter([gate._outcome(r) for r in gate.run_suite(kind, frame, params[i], AGGREGATES)])
+        outcomes = [next(taken[part]) for part in suite_parts]
         verdicts.append(Verdict(key, kind, outcomes, seconds + time.perf_counter() - t))
     return verdicts
 
 
-def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime]) -> list[list[Outcome]] | None:
-    """The row-wise expectations over all frames in one GX run, split into each frame's outcomes
-    (in suite order); None when a result cannot be split."""
+def _one_by_one(kind: str, frames: list[pd.DataFrame], params: list[dict[str, datetime]],
+                keys: list[str]) -> list[Verdict]:
+    logger.info("submission gate: %s results could not be split by file; validating one by one", kind)
+    return [gate.validate(kind, f, p, k) for f, p, k in zip(frames, params, keys)]
+
+
+def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime],
+              part: str) -> list[list[Outcome]] | None:
+    """One part's row-wise expectations over all frames in one GX run, split into each frame's
+    outcomes (in suite order); None when a result cannot be split."""
     import pandas as pd
     from great_expectations.execution_engine import PandasExecutionEngine
     from great_expectations.expectations.row_conditions import deserialize_row_condition
 
     combined = pd.concat([f.assign(**{FILE_COLUMN: i}) for i, f in enumerate(frames)], ignore_index=True)
-    results = gate.run_suite(kind, combined, params, ROWS, (FILE_COLUMN, "row_number"))
+    results = gate.run_suite(kind, combined, params, part, (FILE_COLUMN, "row_number"))
     engine = PandasExecutionEngine()
     per_file: list[list[Outcome]] = [[] for _ in frames]
     for r in results:
