@@ -136,11 +136,6 @@ def _refuse(receipt: Receipt, refused: FileRefused) -> None:
     receipt.parts = []
 
 
-def _ingest(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> None:
-    """Both halves at once (raises FileRefused)."""
-    _settle_file(_stage_file(con, rel, source, receipt, today, paths), today, paths)
-
-
 def _stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> StagedFile:
     label = receipt.source_file
     safety.check_size(source, label)
