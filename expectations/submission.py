@@ -7,8 +7,9 @@ store (``expectations.store``) whatever happens.
 
 Cost. Importing GX takes seconds per process; one GX run costs about a quarter of a second
 whatever the file's size, which dominates small files. So a batch stages all its files first
-(``ingest.pipeline.begin``), takes each one's rows (``stage_input``), validates them in one GX run
-per kind and reporting month (``expectations.submission_batch``) and leaves each file's verdict
+(``ingest.pipeline.begin``), takes each one's rows (``stage_input``), validates them together —
+one GX run per kind, and per month for the checks against the reporting month
+(``expectations.submission_batch``) — and leaves each file's verdict
 in ``$CAMPAIGN_HOME/quality/submission_gate``; the file's gate then finds it there (keyed by a
 digest of the typed rows, the parameters and the suites' source). Without a cached verdict the
 file is validated on its own, so correctness never depends on the batch step.
@@ -136,7 +137,7 @@ def parts(kind: str) -> list[str]:
 
 
 def _validation(kind: str, part: str = ALL) -> Any:
-    """The kind's suite (or only its row-wise or aggregate expectations) as a GX validation."""
+    """The kind's suite (or only one part of it, see _part_of) as a GX validation."""
     name = kind if part == ALL else f"{kind}_{part}"
     if name not in _CONTEXT:
         import great_expectations as gx
@@ -179,7 +180,7 @@ def validate(kind: str, df: pd.DataFrame, params: dict[str, datetime], key: str 
 
 def chunkable(kind: str) -> bool:
     """True when every expectation of the kind's suite judges rows one by one (results add up)."""
-    return all(e.expectation_type.startswith(ROW_WISE) for e in _validation(kind).suite.expectations)
+    return AGGREGATES not in parts(kind)
 
 
 def validate_chunks(kind: str, frames: Iterable[pd.DataFrame], params: dict[str, datetime], key: str) -> Verdict:

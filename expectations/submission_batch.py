@@ -1,5 +1,5 @@
-"""The submission gate for a batch of files at once: one GX run per kind and reporting month
-instead of one per file (see ``expectations.submission``, "Cost").
+"""The submission gate for a batch of files at once: a few GX runs per kind instead of one per
+file (see ``expectations.submission``, "Cost").
 
 ``cache_verdicts`` takes the staged files of a batch (``submission.stage_input``), validates the
 files of one kind together and caches each file's verdict for its gate.
@@ -161,9 +161,9 @@ def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime]
     engine = PandasExecutionEngine()
     per_file: list[list[Outcome]] = [[] for _ in frames]
     for r in results:
-        res = r.result or {}
-        listed = res.get("unexpected_index_list")
-        if r.exception_info and gate._outcome(r).error or (not r.success and not listed):
+        listed = (r.result or {}).get("unexpected_index_list")
+        base = gate._outcome(r, [])
+        if base.error or (not r.success and not listed):
             return None
         by_file: dict[int, list[int]] = defaultdict(list)
         for item in listed or []:
@@ -172,7 +172,6 @@ def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime]
         counted = combined if not condition else combined.query(
             engine.condition_to_filter_clause(deserialize_row_condition(condition)))
         counts = counted[FILE_COLUMN].value_counts()
-        base = gate._outcome(r, [])
         for i in range(len(frames)):
             bad = sorted(by_file.get(i, []))
             per_file[i].append(dataclasses.replace(base, success=not bad, rows=bad, unexpected_count=len(bad),

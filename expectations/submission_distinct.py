@@ -24,10 +24,12 @@ ROW = "row_number"
 def columns(kind: str, con: Any) -> list[str] | None:
     """The suite's columns when every expectation qualifies (row-wise, one text column, no row
     condition), else None."""
+    if set(gate.parts(kind)) != {gate.ROWS}:
+        return None
     names = []
     for e in gate._validation(kind).suite.expectations:
         column = getattr(e, "column", None)
-        if not e.expectation_type.startswith(gate.ROW_WISE) or not column or getattr(e, "row_condition", None):
+        if not column or getattr(e, "row_condition", None):
             return None
         names.append(column)
     types = dict(con.execute(f"select name, type from pragma_table_info('{gate.STAGE}')").fetchall())

@@ -15,7 +15,7 @@ Two passes, one connection. A batch holds one connection to raw.duckdb (another 
 for the batch, not for a file). First each file is read, checked row by row and staged in
 temporary tables, nothing committed (ingest.pipeline.begin); a file refused by then is settled
 at once. Then the staged files' GX submission gate runs together (expectations.submission_batch:
-one GX run per kind and month instead of one per file, which dominated small files). Then each
+a few GX runs per kind instead of one per file, which dominated small files). Then each
 staged file, in arrival order, is checked against what is loaded (a copy or resubmission loaded
 just before it is seen), gated and loaded in its own transaction (ingest.pipeline.complete).
 
@@ -145,6 +145,7 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     results: dict[int, dict[str, Any]] = {}
     failed: list[str] = []
     staged: list[tuple[dict[str, Any], pipeline.StagedFile, bool]] = []   # item, file, a copy of an earlier one
+    staged_bytes: set[str] = set()                                         # content digests staged so far
     gate_inputs: list[Any] = []
     con = None
     try:
@@ -158,8 +159,8 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
             if isinstance(first, pipeline.StagedFile):
                 gate_inputs += _gate_input(first, today)
                 first.writer.park(str(item["n"]))
-                copy = first.receipt.content_sha256 in {f.receipt.content_sha256 for _, f, _ in staged}
-                staged.append((item, first, copy))
+                staged.append((item, first, first.receipt.content_sha256 in staged_bytes))
+                staged_bytes.add(first.receipt.content_sha256)
             elif first is not None:
                 results[item["n"]] = _logged(item, first, paths)
         _gate_together(home, gate_inputs)
@@ -211,8 +212,8 @@ def _gate_input(file: Any, today: dt.date) -> list[Any]:
 
 
 def _gate_together(home: str | Path, inputs: list[Any]) -> None:
-    """The submission gate's verdicts for the staged files in one go (one GX run per kind and
-    month instead of one per file: expectations.submission_batch). Only speed depends on it: a
+    """The submission gate's verdicts for the staged files in one go (a few GX runs per kind
+    instead of one per file: expectations.submission_batch). Only speed depends on it: a
     file without a cached verdict is validated on its own."""
     if len(inputs) < 2:
         return
