@@ -146,7 +146,7 @@ def warehouse_full_vs_incremental(home: Path) -> dict[str, Any]:
     """On the CSV home (its export already ingested): a full build, then +1 % rows as a new monthly
     submission of another department, ingested, then the incremental build. dbt build only (models,
     tests): the GX audit and publish are the same for both and left out."""
-    from ingest.warehouse import dbt_build, prepare_candidate, publish
+    from warehouse.duck import dbt_build, prepare_candidate, publish
 
     paths = Paths(home / "csv")
     started = time.perf_counter()

@@ -1,5 +1,5 @@
 """Ingest: files waiting in landing/ -> raw DuckDB tables, one mapped task per batch of files
-(each file loaded on its own, in turn: ingest.steps_ingest).
+(each file loaded on its own, in turn: flows.ingest_steps).
 
 Params narrow a run to a slice (city, department, kind, month); only that slice's files are
 touched. A refused file is an outcome in its receipt, not a failure; only transient faults
@@ -27,23 +27,23 @@ RESULTS = "receipts"  # XCom key of a batch's per-file results, kept also when t
 def campaign_ingest():
     @task
     def check_params(params: dict | None = None) -> dict:
-        from ingest.steps_ingest import check_params as check
+        from flows.ingest_steps import check_params as check
         return guard(check, dict(params or {}))
 
     @task
     def discover(slice_doc: dict) -> list[dict]:
-        from ingest.steps_ingest import discover as batches
+        from flows.ingest_steps import discover as batches
         return guard(batches, home(), slice_doc)
 
     @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ batch_label }}")
     def load_batch(batch: dict, run_id: str | None = None, ti=None) -> int:
-        from ingest.steps_ingest import load_batch as load
+        from flows.ingest_steps import load_batch as load
         get_current_context()["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
         return len(guard(load, batch, home(), run_id or "airflow", lambda done: ti.xcom_push(RESULTS, done)))
 
     @task(outlets=[NEW_SUBMISSIONS], trigger_rule=AFTER_FILES)
     def announce(slice_doc: dict, receipts: list, outlet_events=None) -> dict:
-        from ingest.steps_ingest import announcement
+        from flows.ingest_steps import announcement
         sent, done = {}, results_of(receipts)
         for kind in KINDS:
             if extra := announcement(kind, done, slice_doc):
@@ -55,7 +55,7 @@ def campaign_ingest():
 
     @task(trigger_rule=AFTER_FILES)
     def report(batches: list, receipts: list, slice_doc: dict, run_id: str | None = None) -> dict:
-        from ingest.steps_ingest import report as summarise
+        from flows.ingest_steps import report as summarise
         result = summarise(list(batches), results_of(receipts), run_id or "airflow", slice_doc)
         if result["failed"]:
             raise AirflowFailException(f"{len(result['failed'])} file(s) failed: {result['failed']}")

@@ -37,8 +37,8 @@ def guard(step: Callable[..., Any], *args: Any) -> Any:
 
 
 def notify_failure(context: Any) -> None:
-    """on_failure_callback: a task failed for good -> the deployment's notifier (ingest.notify)."""
-    from ingest.notify import send, task_failed
+    """on_failure_callback: a task failed for good -> the deployment's notifier (flows.notify)."""
+    from flows.notify import send, task_failed
     ti = context["ti"]
     send(task_failed(ti.dag_id, ti.task_id, ti.run_id, context.get("exception"), ti.map_index,
                      ti.try_number, getattr(ti, "rendered_map_index", None)))

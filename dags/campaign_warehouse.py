@@ -23,33 +23,33 @@ MARTS = Asset("campaign://warehouse/marts")
 def campaign_warehouse():
     @task(retries=0)
     def plan(params: dict | None = None, triggering_asset_events=None) -> dict:
-        from ingest.steps_warehouse import plan as make_plan
+        from flows.warehouse_steps import plan as make_plan
         events = [e.extra for evs in (triggering_asset_events or {}).values() for e in evs]
         return guard(make_plan, dict(params or {}), events)
 
     @task(pool="duckdb_writer")
     def build(plan_doc: dict) -> str:
-        from ingest.steps_warehouse import build as dbt_build
+        from flows.warehouse_steps import build as dbt_build
         return guard(dbt_build, home(), plan_doc)
 
     @task(pool="duckdb_writer")  # reads raw.duckdb, writes the quality store
     def audit(plan_doc: dict, _: str, run_id: str | None = None) -> int:
-        from ingest.steps_warehouse import audit as gx_audit
+        from flows.warehouse_steps import audit as gx_audit
         return guard(gx_audit, home(), plan_doc["target"], run_id or "airflow")
 
     @task(pool="duckdb_writer", outlets=[MARTS])
     def publish(plan_doc: dict, _: int) -> str:
-        from ingest.steps_warehouse import publish as swap
+        from flows.warehouse_steps import publish as swap
         return guard(swap, home(), plan_doc["target"])
 
     @task(pool="duckdb_writer")  # attaches raw.duckdb to document it
     def docs(plan_doc: dict, _: str) -> str:
-        from ingest.steps_warehouse import docs as rebuild_site
+        from flows.warehouse_steps import docs as rebuild_site
         return guard(rebuild_site, home(), plan_doc["target"])
 
     @task
     def track(plan_doc: dict, _: str) -> dict:
-        from ingest.steps_warehouse import track as late_and_missing
+        from flows.warehouse_steps import track as late_and_missing
         return guard(late_and_missing, home(), plan_doc)
 
     p = plan()

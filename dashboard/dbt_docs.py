@@ -47,7 +47,7 @@ def build_dbt_docs(home: str | Path | None = None, target: str | None = None) ->
             env.update(CAMPAIGN_DBT_DUCKDB_PATH=str(work / "campaign.duckdb"), CAMPAIGN_RAW_DB=str(paths.raw_db))
             built = built_manifest(paths)
         elif target == "postgres":
-            from ingest.pg import dbt_env, dsn
+            from warehouse.postgres.connect import dbt_env, dsn
             env.update(dbt_env(dsn()))
         else:
             raise DashboardError(f"unknown warehouse target {target!r}: expected duckdb or postgres")
@@ -77,7 +77,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def built_manifest(paths: Paths) -> Path | None:
-    """The manifest of the last DuckDB `dbt build` (ingest.warehouse.dbt_build), if it is newer
+    """The manifest of the last DuckDB `dbt build` (warehouse.duck.dbt_build), if it is newer
     than every file of the project: the same project, parsed and compiled."""
     manifest = paths.home / "dbt" / "target" / "manifest.json"
     try:

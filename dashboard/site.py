@@ -40,7 +40,7 @@ def build_dashboard(home: str | Path | None = None, target: str | None = None, d
         engine, label = duckdb_engine(paths.published_db), str(paths.published_db)
         published_at = datetime.fromtimestamp(paths.published_db.stat().st_mtime)
     elif target == "postgres":
-        from ingest.pg import dsn, safe_dsn
+        from warehouse.postgres.connect import dsn, safe_dsn
         engine, label, published_at = postgres_engine(dsn()), safe_dsn(dsn()), None
     else:
         raise DashboardError(f"unknown warehouse target {target!r}: expected duckdb or postgres")

@@ -4,8 +4,9 @@ audit (the candidate warehouse, before publish), plus the quality store and audi
 Cheap to import: GX (and duckdb) are imported only when a validation runs.
 """
 
-from . import certificate, store
-from .runner import (
+from . import store
+from .audit import certificate
+from .audit.runner import (
     AuditFailed,
     AuditReport,
     ExpectationRecord,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 if TYPE_CHECKING:
     import duckdb
 
-    from .runner import ExpectationRecord
+    from .audit.runner import ExpectationRecord
 
 logger = logging.getLogger(__name__)
 

@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(discover(paths.landing)))
         return 0
     if args.cmd == "summary":
-        from ingest.summary import render, summarise
+        from flows.summary import render, summarise
         s = summarise(paths)
         print(json.dumps(s, ensure_ascii=False, indent=1, default=str) if args.json else render(s))
         return 0

@@ -2,7 +2,7 @@
 receipt. A refused file is an outcome recorded in its receipt and the ledger, never an exception;
 only operational faults (a locked database, a missing key) raise.
 
-In two halves for a batch (``ingest.steps_ingest.load_batch``): ``begin`` reads and stages a
+In two halves for a batch (``flows.ingest_steps.load_batch``): ``begin`` reads and stages a
 file, nothing committed; ``complete`` checks it against what is loaded, runs the submission
 gate and loads it. ``ingest_file`` does both for one file."""
 from __future__ import annotations
@@ -17,12 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest import config, history, load, metadata, readers, registry as registry_mod, safety
+from ingest import config, readers, registry as registry_mod
+from ingest.raw import history, load
+from ingest.files import metadata, safety
 from ingest.errors import FileRefused, IngestError
-from ingest.layout import Table, choose
-from ingest.receipt import RECEIPT_ROWS, Receipt, write_receipt
-from ingest.validate import RowParser, reject
-from ingest.values import Period
+from ingest.files.layout import Table, choose
+from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
+from ingest.rows.validate import RowParser, reject
+from ingest.rows.values import Period
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
@@ -199,12 +201,12 @@ def gate_enabled() -> bool:
 
 def _submission_gate(writer: load.FileLoad, parser: RowParser, receipt: Receipt, today: dt.date,
                      paths: config.Paths) -> None:
-    """The GX submission gate on the staged rows (expectations.submission): it may quarantine more
+    """The GX submission gate on the staged rows (expectations.gate.submission): it may quarantine more
     rows or refuse the file. Optional: CAMPAIGN_SUBMISSION_GATE=off skips it. Imported only here,
     never with this module: GX takes seconds to import."""
     if not gate_enabled():
         return
-    from expectations.submission import gate_stage
+    from expectations.gate.submission import gate_stage
     _keep(writer, receipt, "rejected", gate_stage(writer, parser.header, receipt, today, paths))
     receipt.rejected.sort(key=lambda r: r.row)
 

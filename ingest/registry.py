@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ingest.config import SEEDS_DIR
-from ingest.values import clean_text
+from ingest.rows.values import clean_text
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ log="$CAMPAIGN_HOME/logs/run-$(date +%Y%m%dT%H%M%S).log"
 if [ "${CAMPAIGN_TARGET:-duckdb}" = duckdb ]; then
   # While ingest runs, dbt parses the project for the warehouse build on idle CPU only (nice): on a
   # fresh home the build then reuses that parse if it is ready, else parses on its own as before
-  # (ingest.warehouse.dbt_parse).
-  nice -n 19 "$venv/python" -m ingest.warehouse --parse-only >>"$log" 2>&1 &
+  # (warehouse.duck.dbt_parse).
+  nice -n 19 "$venv/python" -m warehouse.duck --parse-only >>"$log" 2>&1 &
   parse_pid=$!
   trap 'kill "$parse_pid" 2>/dev/null || true' EXIT  # not needed once the run is over
 fi

@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from ingest.config import Paths
 from ingest.pipeline import discover, ingest_file
 
@@ -74,9 +74,9 @@ def ingest_all(home: Path, run_id: str = "test") -> list[Any]:
 
 
 def build_duckdb(paths: Paths, full_refresh: bool = False) -> Path:
-    """The DuckDB build and publish (ingest.warehouse), without the GX audit its own tests cover:
+    """The DuckDB build and publish (warehouse.duck), without the GX audit its own tests cover:
     the audit's second, partial dbt build would replace the full build's run_results.json."""
-    from ingest.warehouse import dbt_build, prepare_candidate, publish
+    from warehouse.duck import dbt_build, prepare_candidate, publish
 
     prepare_candidate(paths, full_refresh=full_refresh)
     dbt_build(paths, full_refresh=full_refresh)
@@ -86,7 +86,7 @@ def build_duckdb(paths: Paths, full_refresh: bool = False) -> Path:
 def build_and_audit_postgres(paths: Paths, dsn: str, full_refresh: bool = False) -> None:
     """The PostgreSQL DAG steps build and audit (raising AuditFailed as the DAG's gate does)."""
     from expectations import raise_on_failure
-    from ingest.warehouse_pg import audit_postgres, build_postgres as build
+    from warehouse.postgres.publish import audit_postgres, build_postgres as build
 
     build(paths, dsn, full_refresh=full_refresh)
     raise_on_failure(audit_postgres(paths, "test", dsn))
@@ -94,7 +94,7 @@ def build_and_audit_postgres(paths: Paths, dsn: str, full_refresh: bool = False)
 
 def build_postgres(paths: Paths, dsn: str, full_refresh: bool = False) -> str:
     """The three PostgreSQL DAG steps: build, audit (gating), publish."""
-    from ingest.warehouse_pg import publish_postgres
+    from warehouse.postgres.publish import publish_postgres
 
     build_and_audit_postgres(paths, dsn, full_refresh=full_refresh)
     return publish_postgres(paths, dsn)

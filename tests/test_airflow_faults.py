@@ -6,9 +6,9 @@ import pytest
 
 from ingest.errors import ConfigError, FileRefused, TransientError
 from ingest.faults import is_transient
-from ingest.load import connect
+from ingest.raw.load import connect
 from ingest.slices import BadParam
-from ingest.warehouse import BuildFailed
+from warehouse.duck import BuildFailed
 
 
 def _wrapped(outer: Exception, cause: Exception) -> Exception:

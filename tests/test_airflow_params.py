@@ -9,8 +9,8 @@ import pytest
 
 from ingest.demo import generate
 from ingest.slices import PARAM_SPECS, BadParam, Slice, parse_slice, select
-from ingest.steps_ingest import announcement, report
-from ingest.steps_warehouse import plan
+from flows.ingest_steps import announcement, report
+from flows.warehouse_steps import plan
 
 
 @pytest.mark.parametrize("params, expected", [

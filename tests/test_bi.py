@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from tests.conftest import REPO
 from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import warehouse
+from warehouse import duck as warehouse
 from ingest.config import paths as home_paths
 from ingest.pipeline import ingest_file
 from tests.conftest import REPO, query

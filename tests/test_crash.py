@@ -32,7 +32,7 @@ def pause():
     time.sleep(600)
 
 if point == "ingest-in-transaction":    # the 2nd file's rows staged, its transaction not committed
-    import ingest.load as load
+    import ingest.raw.load as load
     finish, seen = load.FileLoad.finish, []
     def stop_second(*a, **k):
         seen.append(1)
@@ -55,7 +55,7 @@ if point == "ingest-after-commit":      # the 3rd file committed, not yet moved 
     from ingest.cli import main
     sys.exit(main(argv))
 
-import ingest.warehouse as warehouse
+import warehouse.duck as warehouse
 if point == "audit":                    # results recorded, quality mart not yet refreshed
     latest = warehouse._write_latest
     def stop_in_audit(*a, **k):
@@ -129,7 +129,7 @@ def kill_during_build(home: Path, tmp: Path) -> None:
     its dbt child must die with it."""
     log = tmp / "build.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "ingest.warehouse", "--home", str(home), "--run-id", "k-build"],
+        proc = subprocess.Popen([sys.executable, "-m", "warehouse.duck", "--home", str(home), "--run-id", "k-build"],
                                 cwd=REPO, env=env(), stdout=out, stderr=subprocess.STDOUT)
     deadline = time.time() + 600
     while "START sql table model marts." not in log.read_text(encoding="utf-8", errors="replace"):

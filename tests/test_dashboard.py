@@ -41,7 +41,7 @@ def published_home(base: Path) -> Path:
     from ingest.config import paths
     from ingest.demo import generate
     from ingest.pipeline import discover, ingest_file
-    from ingest.warehouse import dbt_build, prepare_candidate, publish
+    from warehouse.duck import dbt_build, prepare_candidate, publish
 
     with mock.patch.dict(os.environ, {"CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_HOME": str(home)}):
         generate(home / "landing")

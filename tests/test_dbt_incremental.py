@@ -34,7 +34,7 @@ def _fact(paths: Paths, dsn: str, target: str, sql: str = FACT, key: str = "reco
             names = [d[0] for d in cur.description]
             rows = cur.fetchall()
     else:
-        from ingest import pg
+        from warehouse.postgres import connect as pg
         with pg.connect(dsn) as con, con.cursor() as cur:
             cur.execute(sql)
             names = [d[0] for d in cur.description]

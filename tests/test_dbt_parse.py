@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 
 from ingest.config import paths as make_paths
-from ingest.dbt_runner import run_dbt
-from ingest.warehouse import _dbt_setup, dbt_parse
+from warehouse.dbt import run_dbt
+from warehouse.duck import _dbt_setup, dbt_parse
 
 
 def test_the_build_reuses_the_parse_made_ahead_of_it(tmp_path, caplog):
@@ -15,7 +15,7 @@ def test_the_build_reuses_the_parse_made_ahead_of_it(tmp_path, caplog):
     env, target, logs = _dbt_setup(paths)
     assert (target / "partial_parse.msgpack").is_file() and not (tmp_path / "dbt" / "parse").exists()
     caplog.clear()
-    with caplog.at_level(logging.INFO, logger="ingest.dbt_runner"):
+    with caplog.at_level(logging.INFO, logger="warehouse.dbt"):
         run_dbt("duckdb", env, target, logs, command="parse", label="dbt parse")   # as the build starts
     dbt_said = caplog.text
     assert "Performance info" in dbt_said                       # the parse ran to its end ...

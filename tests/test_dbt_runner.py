@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 
-from ingest import dbt_runner
+from warehouse import dbt as dbt_runner
 
 
 def test_the_fingerprint_follows_the_project_files_and_the_target_only(tmp_path, monkeypatch):

@@ -152,7 +152,7 @@ def test_no_raw_personal_data_in_any_postgres_table(built):
 
 
 def test_the_postgres_candidate_starts_every_incremental_model_from_its_published_table(built):
-    from ingest.warehouse_pg import INCREMENTAL_TABLES
+    from warehouse.postgres.publish import INCREMENTAL_TABLES
     manifest = _artifact(built, "postgres", "manifest.json")
     incremental = {(n["config"]["schema"], n["name"]) for n in manifest["nodes"].values()
                    if n["resource_type"] == "model" and n["config"]["materialized"] == "incremental"}

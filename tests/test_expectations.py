@@ -303,7 +303,7 @@ def test_reconciliation_failures_are_each_named(tmp_path: Path) -> None:
 
 
 def test_every_audit_certifies_exactly_the_bytes_it_saw(tmp_path: Path) -> None:
-    from expectations import certificate
+    from expectations.audit import certificate
 
     good = make_warehouse(tmp_path / "good.duckdb")
     audit_warehouse(good, run_id="r1")

@@ -1,4 +1,4 @@
-"""The submission gate for a batch of files at once (expectations.submission_batch): one GX run
+"""The submission gate for a batch of files at once (expectations.gate.batch): one GX run
 per kind and month over the files side by side, yet every file gets exactly the verdict it gets
 alone, and a batch loads exactly as its files do one by one."""
 from __future__ import annotations
@@ -9,7 +9,7 @@ import shutil
 
 from ingest import config
 from ingest.pipeline import discover, ingest_file
-from ingest.steps_ingest import load_batch
+from flows.ingest_steps import load_batch
 from tests.conftest import query
 from tests.test_quality_gate import INVEST_CSV, INVEST_REL, ISSUE_CSV, ISSUE_REL, TODAY, put
 
@@ -34,8 +34,8 @@ def _landing(home):
 
 
 def test_verdicts_of_files_validated_together_equal_their_verdicts_alone(tmp_path):
-    from expectations import submission as gate
-    from expectations.submission_batch import collect, validate_staged
+    from expectations.gate import submission as gate
+    from expectations.gate.batch import collect, validate_staged
 
     staged = collect(config.paths(tmp_path), _landing(tmp_path), TODAY)
     assert sorted(s.kind for s in staged) == ["investment"] * 2 + ["issue"] * 3
@@ -54,7 +54,7 @@ def test_a_batch_loads_as_its_files_do_one_by_one(tmp_path, caplog):
     rels = _landing(one_by_one)
     shutil.copytree(one_by_one / "landing", batch / "landing")
     singles = {rel: ingest_file(rel, one_by_one, run_id="r") for rel in rels}
-    with caplog.at_level(logging.DEBUG, logger="expectations.submission"):
+    with caplog.at_level(logging.DEBUG, logger="expectations.gate.submission"):
         results = load_batch({"files": [{"rel": rel, "n": i, "of": len(rels)} for i, rel in enumerate(rels, 1)]},
                              batch, "r", lambda done: None)
     assert caplog.text.count("found in the batch cache") == len(rels)   # no file validated on its own
@@ -75,9 +75,9 @@ def test_a_suite_of_value_checks_validated_over_distinct_values_decides_as_over_
 
     import duckdb
 
-    from expectations import submission as gate
-    from expectations import submission_distinct
-    from ingest import load
+    from expectations.gate import submission as gate
+    from expectations.gate import distinct as submission_distinct
+    from ingest.raw import load
     from ingest.contracts import all_contracts
 
     con = duckdb.connect()

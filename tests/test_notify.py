@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ingest import notify, tracking
+from flows import notify, tracking
 from ingest.faults import is_transient
 
 
@@ -146,6 +146,6 @@ def test_nothing_late_or_missing_is_no_notice():
 
 
 def test_without_channels_a_notice_is_only_logged(caplog):
-    caplog.set_level("WARNING", logger="ingest.notify")
+    caplog.set_level("WARNING", logger="flows.notify")
     assert notify.send(notify.task_failed("d", "t", "r", "why")) == {}
     assert "task failed: d.t" in caplog.text

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from ingest.errors import ConfigError
 from tests.pg_warehouse import drop_database, new_database, pg_rows
 

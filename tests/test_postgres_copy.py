@@ -9,8 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest import load
-from ingest.pg_copy import mirror_schema, sync_raw
+from ingest.raw import load
+from warehouse.postgres.copy import mirror_schema, sync_raw
 from tests.pg_warehouse import drop_database, duck_rows, new_database, pg_rows
 
 T0 = dt.datetime(2022, 6, 1, 10, 0, 0, 123456)
@@ -104,7 +104,7 @@ def test_missing_raw_file_is_a_clear_error(tmp_path, dsn):
 
 
 def test_mirror_reads_a_postgres_schema_into_duckdb_unchanged(dsn, tmp_path):
-    from ingest import pg
+    from warehouse.postgres import connect as pg
     with pg.connect(dsn) as con, con, con.cursor() as cur:
         cur.execute("create schema m")
         cur.execute("""create table m.t (k varchar, amount numeric(18,2), rate numeric(9,4), flag boolean,

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from psycopg2.extensions import make_dsn
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from ingest.demo import generate
 from tests.pg_warehouse import DB_PREFIX, drop_database, drop_role, new_database, pg_rows
 

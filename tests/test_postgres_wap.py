@@ -15,9 +15,9 @@ import psycopg2.errors
 import pytest
 from psycopg2.extensions import make_dsn
 
-from ingest import pg
-from ingest.pg_roles import ensure_bi_role
-from ingest.warehouse_pg import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
+from warehouse.postgres import connect as pg
+from warehouse.postgres.roles import ensure_bi_role
+from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
 from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, demo_warehouses, drop_database,
     drop_demo_warehouses, ingest_all, marts, pg_rows, write_volunteer_csv,
@@ -145,7 +145,7 @@ def test_publish_is_not_held_up_by_a_reader_and_keeps_the_bi_grants(wh, monkeypa
 
 
 def _spawn(paths, dsn: str, step: str, **env: str) -> subprocess.Popen:
-    code = (f"from pathlib import Path; from ingest.config import Paths; import ingest.warehouse_pg as w; "
+    code = (f"from pathlib import Path; from ingest.config import Paths; import warehouse.postgres.publish as w; "
             f"w.{step}(Paths(Path({str(paths.home)!r})), pg_dsn={dsn!r})")
     return subprocess.Popen([sys.executable, "-c", code], env={**os.environ, **env}, cwd=REPO)
 
@@ -230,7 +230,7 @@ def test_a_failing_audit_leaves_the_published_marts_as_they_were(wh):
     """Passes the raw gate (each file alone is fine), breaks a mart rule: one volunteer's hours on
     one day sum past 24 across two departments' files."""
     from expectations import AuditFailed
-    from ingest.warehouse import BuildFailed
+    from warehouse.duck import BuildFailed
 
     paths, dsn, _ = wh
     published = marts(dsn)

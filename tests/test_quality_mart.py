@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from expectations import AuditFailed
-from ingest import warehouse
+from warehouse import duck as warehouse
 from ingest.config import paths as make_paths
 from ingest.pipeline import discover, ingest_file
 from tests.conftest import query

@@ -1,6 +1,7 @@
 import pytest
 
-from ingest import pii, registry
+from ingest.rows import pii
+from ingest import registry
 
 
 @pytest.mark.parametrize("city, label, code", [

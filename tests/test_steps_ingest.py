@@ -17,7 +17,7 @@ from ingest.demo import generate
 from ingest.errors import FilesFailed, TransientError
 from ingest.faults import is_transient
 from ingest.slices import Slice
-from ingest.steps_ingest import discover, files_of, load_batch, plan_batches
+from flows.ingest_steps import discover, files_of, load_batch, plan_batches
 from tests.conftest import query
 
 GOLMUD = ["格尔木市/市发改委/investment/2022年4月创建项目投资台账.xlsx",

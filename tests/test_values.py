@@ -3,7 +3,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.values import clean_text, parse_amount, parse_date, parse_period, unit_in
+from ingest.rows.values import clean_text, parse_amount, parse_date, parse_period, unit_in
 
 
 @pytest.mark.parametrize("raw, expected", [

@@ -15,9 +15,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from expectations import audit_warehouse, certificate
+from expectations import audit_warehouse
+from expectations.audit import certificate
 from ingest.config import paths as make_paths
-from ingest.warehouse import BuildFailed, PublishRefused, prepare_candidate, publish
+from warehouse.duck import BuildFailed, PublishRefused, prepare_candidate, publish
 from tests.conftest import REPO
 from tests.test_expectations import make_warehouse
 
@@ -198,13 +199,13 @@ def test_readers_see_old_or_new_and_never_block_a_publish(home, audited, tmp_pat
 
 
 def test_warehouse_cli_is_documented():
-    out = subprocess.run([sys.executable, "-m", "ingest.warehouse", "--help"], cwd=REPO, capture_output=True,
+    out = subprocess.run([sys.executable, "-m", "warehouse.duck", "--help"], cwd=REPO, capture_output=True,
                          text=True, check=True).stdout
     assert "--run-id" in out and "--full-refresh" in out
 
 
 def test_data_docs_of_old_runs_are_pruned(tmp_path, monkeypatch):
-    from ingest.warehouse import _prune_docs
+    from warehouse.duck import _prune_docs
 
     for i, run in enumerate(("r1", "r2", "r3")):
         (tmp_path / run).mkdir()

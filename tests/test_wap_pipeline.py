@@ -44,7 +44,7 @@ def ingest(home: Path, run_id: str) -> subprocess.CompletedProcess:
 
 
 def warehouse(home: Path, run_id: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ingest.warehouse", "--home", str(home), "--run-id", run_id],
+    return subprocess.run([sys.executable, "-m", "warehouse.duck", "--home", str(home), "--run-id", run_id],
                           cwd=REPO, env=env(), capture_output=True, text=True, timeout=900)
 
 

@@ -5,7 +5,7 @@
 
     CAMPAIGN_SCHEMA_SUFFIX (PostgreSQL write-audit-publish) builds every schema as
     <name><suffix>, e.g. marts__candidate; publish then renames the candidate schemas
-    over the published ones in one transaction (ingest/warehouse_pg.py).
+    over the published ones in one transaction (warehouse/postgres/publish.py).
 -#}
 {% macro generate_schema_name(custom_schema_name, node) -%}
     {%- set suffix = env_var('CAMPAIGN_SCHEMA_SUFFIX', '') | trim -%}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import yaml
 
-from ingest.values import clean_text, unit_in
+from ingest.rows.values import clean_text, unit_in
 
 KINDS = ("investment", "volunteer", "issue")
 _BRACKET_RE = re.compile(r"[(\[【].*?[)\]】]")

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 
 from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
-from ingest import safety
+from ingest.files import safety
 from ingest.errors import FileRefused
 from ingest.readers import CHUNK_ROWS, HEAD_ROWS, Grid, Row
 

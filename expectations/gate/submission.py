@@ -9,7 +9,7 @@ Cost. Importing GX takes seconds per process; one GX run costs about a quarter o
 whatever the file's size, which dominates small files. So a batch stages all its files first
 (``ingest.pipeline.begin``), takes each one's rows (``stage_input``), validates them together —
 one GX run per kind, and per month for the checks against the reporting month
-(``expectations.submission_batch``) — and leaves each file's verdict
+(``expectations.gate.batch``) — and leaves each file's verdict
 in ``$CAMPAIGN_HOME/quality/submission_gate``; the file's gate then finds it there (keyed by a
 digest of the typed rows, the parameters and the suites' source). Without a cached verdict the
 file is validated on its own, so correctness never depends on the batch step.
@@ -33,12 +33,12 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
 
-from ingest.load import STAGE
+from ingest.raw.load import STAGE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .runner import ExpectationRecord
+    from ..audit.runner import ExpectationRecord
 
 logger = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ SAMPLE_ROWS = 20             # row numbers kept per failed expectation in the qu
 CHUNK_ROWS = 200_000         # stage rows per DataFrame when a suite can be validated in chunks
 ROW_WISE = "expect_column_values_"  # expectation types whose results add up across chunks
 CACHE_MAX_AGE = timedelta(days=2)
-_SUITES_SOURCE = Path(__file__).with_name("submission_suites.py")
+_SUITES_SOURCE = Path(__file__).with_name("suites.py")
 
 
 @dataclass
@@ -142,8 +142,8 @@ def _validation(kind: str, part: str = ALL) -> Any:
     if name not in _CONTEXT:
         import great_expectations as gx
 
-        from .runner import _new_context
-        from .submission_suites import SUBMISSION_SUITES
+        from ..audit.runner import _new_context
+        from .suites import SUBMISSION_SUITES
 
         if "context" not in _CONTEXT:
             _CONTEXT["context"] = _new_context()
@@ -214,7 +214,7 @@ def _add(x: int | None, y: int | None) -> int | None:
 
 def _outcome(r: Any, rows: list[int] | None = None) -> Outcome:
     """One GX result as an Outcome; rows: its unexpected row numbers when not the result's own."""
-    from .runner import _column_of, _exception_message
+    from ..audit.runner import _column_of, _exception_message
 
     cfg, res = r.expectation_config, r.result or {}
     meta = dict(cfg.meta or {})
@@ -280,7 +280,7 @@ def verdict_for(kind: str, df: pd.DataFrame, params: dict[str, datetime],
 # --------------------------------------------------------------------------- outcomes -> effects
 def records(verdict: Verdict, ctx: Context, checked_at: datetime) -> list[ExpectationRecord]:
     """One quality-store row per expectation."""
-    from .runner import ExpectationRecord
+    from ..audit.runner import ExpectationRecord
 
     refused = verdict.refusal is not None
     out = []
@@ -390,7 +390,7 @@ COLLECT_MAX_ROWS = 50_000   # larger files are validated on their own (fixed cos
 
 
 def stage_input(writer: Any, receipt: Any, today: date) -> Staged:
-    """A staged file as the batch gate takes it (``expectations.submission_batch``): its verdict
+    """A staged file as the batch gate takes it (``expectations.gate.batch``): its verdict
     key and, unless it is large, its typed rows."""
     ctx = _context(receipt, today)
     params = parameters(ctx)
@@ -405,15 +405,15 @@ def _context(receipt: Any, today: date) -> Context:
 
 
 def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: date, paths: Any) -> list[Any]:
-    """ingest.pipeline's hook, inside one file's transaction (``ingest.load.FileLoad``), after
+    """ingest.pipeline's hook, inside one file's transaction (``ingest.raw.load.FileLoad``), after
     ingest's own rules: validates the staged rows, removes the rows it quarantines from the stage
-    and returns them (``ingest.validate.Rejected``), raises FileRefused on a file-level failure.
+    and returns them (``ingest.rows.validate.Rejected``), raises FileRefused on a file-level failure.
     Its outcomes go to the quality store on a separate connection, so they are kept whether the
     file then loads or not (rewritten, not duplicated, if the same content comes again)."""
     from ingest.errors import FileRefused
-    from ingest.validate import Rejected
+    from ingest.rows.validate import Rejected
 
-    from . import store
+    from .. import store
 
     ctx = _context(receipt, today)
     cache_dir = paths.home / "quality" / "submission_gate"
@@ -444,7 +444,7 @@ _STAGE_ROWS = f"select * exclude (row_number), row_number from {STAGE}"
 def _validate_stage(kind: str, con: Any, params: dict[str, datetime], key: str) -> Verdict:
     """The staged rows' verdict: over their distinct values where that decides the same
     (``submission_distinct``), else chunk by chunk (row-wise suites) or whole."""
-    from . import submission_distinct
+    from . import distinct as submission_distinct
 
     if (names := submission_distinct.columns(kind, con)) is not None:
         return submission_distinct.validate(kind, con, names, params, key)

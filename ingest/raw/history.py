@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from ingest.load import FileLoad
+from ingest.raw.load import FileLoad
 from ingest.registry import Registry
-from ingest.validate import Rejected, RowParser, warn, yuan
+from ingest.rows.validate import Rejected, RowParser, warn, yuan
 
 # Latest earlier value per key among current (not superseded) submissions of the city.
 _PREVIOUS = """

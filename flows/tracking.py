@@ -10,7 +10,7 @@ import logging
 from typing import Any
 
 from ingest.config import Paths
-from ingest.notify import Notice
+from flows.notify import Notice
 
 log = logging.getLogger(__name__)
 KIND_ZH = {"investment": "创建项目投资台账", "volunteer": "志愿服务记录", "issue": "问题整改台账"}
@@ -50,7 +50,7 @@ def _duckdb_query(paths: Paths):
 
 def _pg_query(pg_dsn: str | None):
     def run(sql: str, args: list[Any]) -> list[tuple]:
-        from ingest import pg
+        from warehouse.postgres import connect as pg
         with pg.connect(pg_dsn or pg.dsn()) as con, con.cursor() as cur:
             cur.execute(sql, args)
             return cur.fetchall()

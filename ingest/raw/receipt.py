@@ -9,8 +9,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest.safe_csv import write_csv
-from ingest.validate import Rejected
+from ingest.raw.safe_csv import write_csv
+from ingest.rows.validate import Rejected
 
 STATUS_ZH = {"accepted": "已接收", "refused": "已退回", "duplicate": "重复提交(已忽略)"}
 RECEIPT_ROWS = 10_000        # refused rows / warnings listed in one receipt (all are in the raw database)

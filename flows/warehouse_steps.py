@@ -3,7 +3,7 @@
 plan -> build -> audit -> publish -> docs (dbt docs + dashboard), and track (the late/missing
 notice) after publish.
 The target is CAMPAIGN_TARGET: duckdb (default; candidate file, atomic rename) or postgres
-(candidate schemas, one swapping transaction; ingest.warehouse_pg).
+(candidate schemas, one swapping transaction; warehouse.postgres.publish).
 """
 from __future__ import annotations
 
@@ -11,14 +11,15 @@ import logging
 from pathlib import Path
 from typing import Any, Iterable
 
-from ingest import config, notify, tracking
+from ingest import config
+from flows import notify, tracking
 from ingest.slices import from_dict, parse_slice
 
 log = logging.getLogger(__name__)
 
 
 def _target() -> str:
-    from ingest import pg
+    from warehouse.postgres import connect as pg
     return pg.target()
 
 
@@ -42,9 +43,9 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, 
 def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
     paths = config.paths(home)
     if plan_doc["target"] == "postgres":
-        from ingest.warehouse_pg import build_postgres
+        from warehouse.postgres.publish import build_postgres
         return build_postgres(paths, full_refresh=plan_doc["full_refresh"])
-    from ingest.warehouse import build as build_duckdb
+    from warehouse.duck import build as build_duckdb
     return str(build_duckdb(paths, full_refresh=plan_doc["full_refresh"]))
 
 
@@ -53,13 +54,13 @@ def audit(home: str | Path, target: str, run_id: str) -> int:
     paths = config.paths(home)
     if target == "postgres":
         from expectations import build_data_docs, raise_on_failure
-        from ingest.warehouse import docs_dir
-        from ingest.warehouse_pg import audit_postgres
+        from warehouse.duck import docs_dir
+        from warehouse.postgres.publish import audit_postgres
         report = audit_postgres(paths, run_id)
         build_data_docs(report, docs_dir(paths, run_id))
         raise_on_failure(report)
     else:
-        from ingest.warehouse import audit as audit_duckdb
+        from warehouse.duck import audit as audit_duckdb
         report = audit_duckdb(paths, run_id)
     return len(report.records)
 
@@ -67,9 +68,9 @@ def audit(home: str | Path, target: str, run_id: str) -> int:
 def publish(home: str | Path, target: str) -> str:
     paths = config.paths(home)
     if target == "postgres":
-        from ingest.warehouse_pg import publish_postgres
+        from warehouse.postgres.publish import publish_postgres
         return publish_postgres(paths)
-    from ingest.warehouse import publish as publish_duckdb
+    from warehouse.duck import publish as publish_duckdb
     return str(publish_duckdb(paths))
 
 

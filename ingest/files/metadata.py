@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ingest.contracts import KINDS, Contract, by_title
 from ingest.errors import FileRefused
 from ingest.registry import Registry
-from ingest.values import Period, clean_text, parse_period
+from ingest.rows.values import Period, clean_text, parse_period
 
 _NOT_PERIOD_LINE_RE = re.compile(r"^(填报单位|报送单位|填报日期|报送日期|制表日期|单位)\s*[::]")
 _DEPT_LINE_RE = re.compile(r"(?:填报单位|报送单位)\s*[::]\s*(.*)$")

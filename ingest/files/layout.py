@@ -11,7 +11,7 @@ from typing import Any
 from ingest.contracts import Contract, all_contracts, header_key
 from ingest.errors import FileRefused
 from ingest.readers import Grid, Row
-from ingest.values import clean_text, unit_in
+from ingest.rows.values import clean_text, unit_in
 
 _TOTAL_RE = re.compile(r"^(合计|总计|小计|累计合计|总合计)")
 _FOOTER_RE = re.compile(r"^(填表人|填报人|审核人|审核|负责人|单位负责人|分管领导|联系电话|联系人|制表人|制表日期|"

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 
 if TYPE_CHECKING:
     from psycopg2.extensions import cursor as PgCursor
@@ -127,7 +127,7 @@ def _sync_table(duck: duckdb.DuckDBPyConnection, cur: PgCursor, schema: str, tab
            and table_schema = 'main' and table_name = ? order by ordinal_position""", [table]).fetchall()]
     target = f"{_q(schema)}.{_q(table)}"
     fresh = _pg_columns(cur, schema, table) != cols
-    if fresh:   # new table, or its columns changed in ingest/schema.sql
+    if fresh:   # new table, or its columns changed in ingest/raw/schema.sql
         cur.execute(f"drop table if exists {target}")
         cur.execute(f"create table {target} ({', '.join(f'{_q(c)} {t}' for c, t in cols)})")
     want: dict[str, int] = {}

@@ -26,9 +26,9 @@ def summarise(paths: Paths) -> dict:
             out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
                 """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
                    where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
-    from ingest import pg
+    from warehouse.postgres import connect as pg
     if pg.target() == "postgres":   # the published marts live in PostgreSQL, not in a file
-        from ingest.warehouse_pg import published_counts
+        from warehouse.postgres.publish import published_counts
         out["warehouse"] = f"{pg.safe_dsn(pg.dsn())} (schema marts)"
         out["marts"] = published_counts()
     elif paths.published_db.exists():
@@ -43,7 +43,7 @@ def summarise(paths: Paths) -> dict:
 
 
 def _latest_audit(paths: Paths) -> dict | None:
-    """The last mart audit (written by ingest.warehouse.audit): outcome and its Data Docs."""
+    """The last mart audit (written by warehouse.duck.audit): outcome and its Data Docs."""
     path = paths.home / "quality" / "latest_audit.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 

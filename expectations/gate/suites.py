@@ -1,6 +1,6 @@
 """GX suites of the submission gate: one per kind, over one file's typed rows before raw.
 
-ingest's own rules (ingest/validate.py, ingest/contracts/*.yaml) already parse, type and
+ingest's own rules (ingest/rows/validate.py, ingest/contracts/*.yaml) already parse, type and
 check every cell; these suites check what those rules do not: implausible amounts, a whole
 file's amounts in the wrong unit, dates that contradict the stage or the reporting month,
 contradictions between columns, and — as an independent second line — that no personal data

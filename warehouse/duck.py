@@ -13,7 +13,7 @@ publish it with one atomic rename.
 
 Crash safety: nothing but the rename touches the published file, so a run killed at any step
 leaves it as it was; the next build wipes what the dead run left in candidate/.
-The DAG calls build -> audit -> publish (see docs/quality.md); `python -m ingest.warehouse`
+The DAG calls build -> audit -> publish (see docs/quality.md); `python -m warehouse.duck`
 runs all three.
 """
 from __future__ import annotations
@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.config import Paths
-from ingest.dbt_runner import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
+from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def prepare_candidate(paths: Paths, full_refresh: bool = False) -> Path:
 def ensure_quality_store(paths: Paths) -> None:
     """The quality store table exists in raw.duckdb (dbt reads it for mart_data_quality)."""
     from expectations import store
-    from ingest import load
+    from ingest.raw import load
 
     con = load.connect(paths.raw_db)
     try:
@@ -134,7 +134,7 @@ def _dbt_setup(paths: Paths) -> tuple[dict[str, str], Path, Path]:
 def build(paths: Paths, full_refresh: bool = False) -> Path:
     """DAG step `build`: candidate, quality store, dbt build. The candidate is marked as awaiting
     its audit: publish refuses it until an audit passes."""
-    from expectations import certificate
+    from expectations.audit import certificate
 
     candidate = prepare_candidate(paths, full_refresh=full_refresh)
     dbt_build(paths, full_refresh=full_refresh)
@@ -150,8 +150,9 @@ def docs_dir(paths: Paths, run_id: str) -> Path:
 def audit(paths: Paths, run_id: str) -> AuditReport:
     """DAG step `audit` (needs the duckdb_writer pool: it reads raw.duckdb and writes the quality
     store). Raises AuditFailed, naming every failed expectation, unless the candidate passes."""
-    from expectations import AuditFailed, audit_warehouse, build_data_docs, certificate, store
-    from ingest import load
+    from expectations import AuditFailed, audit_warehouse, build_data_docs, store
+    from expectations.audit import certificate
+    from ingest.raw import load
 
     candidate = paths.candidate_db
     _checkpoint(candidate)
@@ -240,13 +241,13 @@ def publish(paths: Paths) -> Path:
     """DAG step `publish`: atomically replace the published file with the audited candidate.
     A candidate that carries a certificate (every candidate of `build`, every file an audit has
     seen) is published only if the certificate says its current bytes passed."""
-    from expectations import certificate
+    from expectations.audit import certificate
 
     candidate = paths.candidate_db
     if not candidate.exists():
         raise PublishRefused(f"no candidate to publish at {candidate}")
     if certificate.read(candidate) is None:
-        log.warning("publishing %s, which no audit has seen (built without ingest.warehouse.build)", candidate)
+        log.warning("publishing %s, which no audit has seen (built without warehouse.duck.build)", candidate)
         _checkpoint(candidate)
     else:
         try:
@@ -282,11 +283,11 @@ def run(paths: Paths, run_id: str | None = None, full_refresh: bool = False) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """python -m ingest.warehouse [--home H] [--run-id ID] [--full-refresh | --parse-only]"""
+    """python -m warehouse.duck [--home H] [--run-id ID] [--full-refresh | --parse-only]"""
     from expectations import AuditFailed
     from ingest import config
 
-    ap = argparse.ArgumentParser(prog="python -m ingest.warehouse", description=main.__doc__)
+    ap = argparse.ArgumentParser(prog="python -m warehouse.duck", description=main.__doc__)
     ap.add_argument("--home", help="CAMPAIGN_HOME (default: $CAMPAIGN_HOME or ./data)")
     ap.add_argument("--run-id")
     ap.add_argument("--full-refresh", action="store_true")

@@ -1,5 +1,5 @@
 """The submission gate for a batch of files at once: a few GX runs per kind instead of one per
-file (see ``expectations.submission``, "Cost").
+file (see ``expectations.gate.submission``, "Cost").
 
 ``cache_verdicts`` takes the staged files of a batch (``submission.stage_input``), validates the
 files of one kind together and caches each file's verdict for its gate.
@@ -61,9 +61,11 @@ def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
     (files ingest would refuse before the gate, or too large, are left out)."""
     import duckdb
 
-    from ingest import load, pipeline, safety
+    from ingest.raw import load
+    from ingest import pipeline
+    from ingest.files import safety
     from ingest.errors import IngestError
-    from ingest.receipt import Receipt
+    from ingest.raw.receipt import Receipt
 
     staged: list[Staged] = []
     with duckdb.connect() as scratch:

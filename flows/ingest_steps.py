@@ -14,7 +14,7 @@ batch, so a resubmission is always loaded after the file it replaces.
 Two passes, one connection. A batch holds one connection to raw.duckdb (another writer waits
 for the batch, not for a file). First each file is read, checked row by row and staged in
 temporary tables, nothing committed (ingest.pipeline.begin); a file refused by then is settled
-at once. Then the staged files' GX submission gate runs together (expectations.submission_batch:
+at once. Then the staged files' GX submission gate runs together (expectations.gate.batch:
 a few GX runs per kind instead of one per file, which dominated small files). Then each
 staged file, in arrival order, is checked against what is loaded (a copy or resubmission loaded
 just before it is seen), gated and loaded in its own transaction (ingest.pipeline.complete).
@@ -37,7 +37,8 @@ import os
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
-from ingest import config, notify
+from ingest import config
+from flows import notify
 from ingest.errors import FilesFailed
 from ingest.slices import KINDS, from_dict, parse_slice, select
 
@@ -139,7 +140,7 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     what is loaded and loaded in its own transaction. `keep` receives the per-file results of
     every processed file, also when the batch then fails."""
     from ingest import pipeline
-    from ingest.load import connect
+    from ingest.raw.load import connect
 
     paths, today = config.paths(home), dt.date.today()
     results: dict[int, dict[str, Any]] = {}
@@ -204,7 +205,7 @@ def _gate_input(file: Any, today: dt.date) -> list[Any]:
     if not gate_enabled():
         return []
     try:
-        from expectations.submission import stage_input
+        from expectations.gate.submission import stage_input
         return [stage_input(file.writer, file.receipt, today)]
     except Exception:
         log.warning("%s: not validated with its batch", file.rel, exc_info=True)
@@ -213,12 +214,12 @@ def _gate_input(file: Any, today: dt.date) -> list[Any]:
 
 def _gate_together(home: str | Path, inputs: list[Any]) -> None:
     """The submission gate's verdicts for the staged files in one go (a few GX runs per kind
-    instead of one per file: expectations.submission_batch). Only speed depends on it: a
+    instead of one per file: expectations.gate.batch). Only speed depends on it: a
     file without a cached verdict is validated on its own."""
     if len(inputs) < 2:
         return
     try:
-        from expectations.submission_batch import cache_verdicts
+        from expectations.gate.batch import cache_verdicts
         cache_verdicts(home, inputs)
     except Exception:
         log.warning("batch validation failed; each file is validated on its own", exc_info=True)
@@ -244,8 +245,8 @@ def _result(rel: str, doc: dict[str, Any], receipt_path: Path | None) -> dict[st
 def _finished_earlier(item: dict[str, Any], home: str | Path, run_id: str) -> dict[str, Any] | None:
     """The result of a file an earlier try of this run already processed (it left landing and
     has a receipt of this run), else None."""
-    from ingest.receipt import receipt_dir
-    from ingest.safety import display_name
+    from ingest.raw.receipt import receipt_dir
+    from ingest.files.safety import display_name
 
     paths, rel = config.paths(home), item["rel"]
     source = paths.landing / rel
@@ -265,7 +266,7 @@ def _finished_earlier(item: dict[str, Any], home: str | Path, run_id: str) -> di
 
 
 def _receipt_path(paths: config.Paths, rel: str, receipt_id: str) -> Path | None:
-    from ingest.receipt import receipt_dir
+    from ingest.raw.receipt import receipt_dir
     return next(iter(sorted(receipt_dir(paths.receipts, rel).glob(f"*-{receipt_id[:8]}.json"))), None)
 
 

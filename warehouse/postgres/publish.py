@@ -14,11 +14,11 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from ingest.config import Paths
-from ingest.pg_copy import mirror_schema, sync_raw
-from ingest.dbt_runner import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
-from ingest.pg_roles import ensure_bi_role, grant_read, revoke_read
+from warehouse.postgres.copy import mirror_schema, sync_raw
+from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
+from warehouse.postgres.roles import ensure_bi_role, grant_read, revoke_read
 
 if TYPE_CHECKING:
     from expectations import AuditReport
@@ -106,7 +106,7 @@ def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
 
 def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
     """The newest loaded_at in <schema>.stg_volunteer (the candidate's copy of the published
-    table), None without one: see ingest.warehouse.staged_volunteer_rows_since."""
+    table), None without one: see warehouse.duck.staged_volunteer_rows_since."""
     with pg.connect(pg_dsn) as con, con.cursor() as cur:
         cur.execute("select to_regclass(%s)", [f'"{pg.ident(schema)}"."stg_volunteer"'])
         newest = None
@@ -119,7 +119,7 @@ def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
 
 def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool = False) -> str:
     """DAG step `build`: raw carry-over, candidate schemas, dbt build. Returns the candidate marts schema."""
-    from ingest.warehouse import ensure_quality_store
+    from warehouse.duck import ensure_quality_store
 
     dsn = pg_dsn or pg.dsn()
     pg.ensure_database(dsn)
@@ -136,7 +136,7 @@ def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> Audi
     to the quality store; a passing candidate gets them in its mart_data_quality. The caller
     gates with raise_on_failure()."""
     from expectations import audit_warehouse, store
-    from ingest import load
+    from ingest.raw import load
 
     dsn = pg_dsn or pg.dsn()
     mirror = paths.warehouse_dir / "pg_audit" / "candidate_marts.duckdb"

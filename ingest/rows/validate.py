@@ -5,7 +5,7 @@ of a column is parsed once (a city-year export repeats names, dates, teams and h
 number is hashed once however often it recurs) and every row takes its column's outcome by
 index, so the cost grows with distinct values rather than with cells. A row's reason is that
 of its first bad cell, in column order. Rules across rows (unique codes, a volunteer's hours per
-day) and across submissions (warnings) run in SQL (ingest.load).
+day) and across submissions (warnings) run in SQL (ingest.raw.load).
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from typing import Any, Callable
 
 import numpy as np
 
-from ingest import pii
+from ingest.rows import pii
 from ingest.contracts import Field
-from ingest.layout import NumericText, Table
+from ingest.files.layout import NumericText, Table
 from ingest.registry import Registry
-from ingest.values import UNIT_FACTORS, clean_text, is_blank, parse_amount, parse_date, parse_hours, unit_in
+from ingest.rows.values import UNIT_FACTORS, clean_text, is_blank, parse_amount, parse_date, parse_hours, unit_in
 
 MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 MAX_CODE_CHARS = 64

@@ -1,4 +1,4 @@
-"""What the GX gates cost, measured on the demo submissions: `python -m expectations.benchmark`.
+"""What the GX gates cost, measured on the demo submissions: `python -m bench.gate`.
 
 Prints wall-clock seconds for: importing ingest vs GX in a fresh process; one file ingested by
 a fresh process (as a per-file task runs) with the gate off, validating in-process, and finding
@@ -32,7 +32,7 @@ def _home(base: Path, name: str, landing: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m expectations.benchmark", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m bench.gate", description=__doc__)
     ap.add_argument("--repeat", type=int, default=3, help="fresh-process measurements per figure (median)")
     args = ap.parse_args(argv)
     env = {**os.environ, "CAMPAIGN_DEMO": "1", "GX_ANALYTICS_ENABLED": "false"}
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         def setup(i: int, label=label, prevalidated=prevalidated) -> Path:
             home = _home(base, f"one-{label}-{i}".replace(" ", "_").replace(",", ""), landing)
             if prevalidated:
-                _run(f"from expectations.submission_batch import prevalidate; prevalidate({str(home)!r}, [{one!r}])", env)
+                _run(f"from expectations.gate.batch import prevalidate; prevalidate({str(home)!r}, [{one!r}])", env)
             return home
         env["CAMPAIGN_SUBMISSION_GATE"] = gate
         rows.append((f"fresh process, one file ({label})",
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     env["CAMPAIGN_SUBMISSION_GATE"] = "on"
     home = _home(base, "batch-pre", landing)
     rows.append((f"batch prevalidation of {len(files)} files (one process)", _run(
-        f"from expectations.submission_batch import prevalidate; prevalidate({str(home)!r})", env)))
+        f"from expectations.gate.batch import prevalidate; prevalidate({str(home)!r})", env)))
     load_all = ("from pathlib import Path\nfrom ingest.pipeline import discover, ingest_file\n"
                 "home = Path({home!r})\nfor rel in discover(home / 'landing'):\n    ingest_file(rel, home)")
     for gate in ("off", "on"):

@@ -16,7 +16,7 @@ import duckdb
 
 from ingest.contracts import Contract
 from ingest.errors import TransientError
-from ingest.validate import Parsed, Rejected, stage_text
+from ingest.rows.validate import Parsed, Rejected, stage_text
 
 SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 LINEAGE = ("submission_id", "source_file", "sheet", "row_number", "loaded_at")

@@ -2,7 +2,7 @@
 
 Tables are read READ-ONLY with the duckdb Python API into pandas, then validated
 in one ephemeral GX context per audit. GX is imported lazily (it is slow to import).
-Every audit leaves a certificate beside the file (expectations.certificate): publish
+Every audit leaves a certificate beside the file (expectations.audit.certificate): publish
 accepts only a file whose current bytes passed.
 """
 
@@ -124,7 +124,7 @@ def raise_on_failure(report: AuditReport) -> AuditReport:
 
 def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
                     raw_db: str | Path | None = None, certify: bool = True) -> AuditReport:
-    """Validate every suite in expectations.suites against the DuckDB file at db_path.
+    """Validate every suite in expectations.audit.suites against the DuckDB file at db_path.
 
     raw_db: ingest's raw.duckdb, attached read-only as `raw` for the reconciliation and
     lineage suites (skipped without it). certify: leave <db>.audit.json saying whether these

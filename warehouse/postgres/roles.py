@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 
 if TYPE_CHECKING:
     from psycopg2.extensions import cursor as PgCursor
