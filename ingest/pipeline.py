@@ -23,7 +23,8 @@ from ingest.files import metadata, safety
 from ingest.errors import FileRefused, IngestError
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
-from ingest.rows.validate import RowParser, reject
+from ingest.rows.messages import reject
+from ingest.rows.validate import RowParser
 from ingest.rows.values import Period
 
 log = logging.getLogger(__name__)

@@ -182,7 +182,7 @@ def add_audit_to_quality_mart(paths: Paths, run_id: str) -> int:
     marts.mart_data_quality, in one transaction. The model's gate-mart rows are the store's rows
     as they are (its gx_results: the same columns, no transformation), and the build that made
     the candidate already took every earlier result, so appending gives what a rebuild of the
-    model would (tests/test_quality_mart.py checks it) without a second dbt process. An earlier
+    model would (tests/expectations/test_quality_mart.py checks it) without a second dbt process. An earlier
     audit of the same run (a retry) is replaced. A mart column the store lacks fails loudly."""
     import duckdb
 

@@ -407,11 +407,11 @@ def _context(receipt: Any, today: date) -> Context:
 def gate_stage(writer: Any, header: Callable[[str], str], receipt: Any, today: date, paths: Any) -> list[Any]:
     """ingest.pipeline's hook, inside one file's transaction (``ingest.raw.load.FileLoad``), after
     ingest's own rules: validates the staged rows, removes the rows it quarantines from the stage
-    and returns them (``ingest.rows.validate.Rejected``), raises FileRefused on a file-level failure.
+    and returns them (``ingest.rows.messages.Rejected``), raises FileRefused on a file-level failure.
     Its outcomes go to the quality store on a separate connection, so they are kept whether the
     file then loads or not (rewritten, not duplicated, if the same content comes again)."""
     from ingest.errors import FileRefused
-    from ingest.rows.validate import Rejected
+    from ingest.rows.messages import Rejected
 
     from .. import store
 

@@ -8,7 +8,8 @@ from collections.abc import Callable
 
 from ingest.raw.load import FileLoad
 from ingest.registry import Registry
-from ingest.rows.validate import Rejected, RowParser, warn, yuan
+from ingest.rows.messages import Rejected, warn, yuan
+from ingest.rows.validate import RowParser
 
 # Latest earlier value per key among current (not superseded) submissions of the city.
 _PREVIOUS = """

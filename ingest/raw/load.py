@@ -16,7 +16,8 @@ import duckdb
 
 from ingest.contracts import Contract
 from ingest.errors import TransientError
-from ingest.rows.validate import Parsed, Rejected, stage_text
+from ingest.rows.messages import Rejected
+from ingest.rows.parsed import Parsed, stage_text
 
 SCHEMA_SQL = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 LINEAGE = ("submission_id", "source_file", "sheet", "row_number", "loaded_at")

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ingest.raw.safe_csv import write_csv
-from ingest.rows.validate import Rejected
+from ingest.rows.messages import Rejected
 
 STATUS_ZH = {"accepted": "已接收", "refused": "已退回", "duplicate": "重复提交(已忽略)"}
 RECEIPT_ROWS = 10_000        # refused rows / warnings listed in one receipt (all are in the raw database)

@@ -1,10 +1,12 @@
-"""Row rules of each kind: typed, normalised records, or quarantine with a reason in Chinese.
+"""The row parser: one chunk of a table's rows -> typed, normalised records, or quarantine with a
+reason in Chinese (ingest.rows.messages).
 
-Rules that look at one row run here, chunk by chunk and column by column: each distinct value
+Rules that look at one cell run here, chunk by chunk and column by column: each distinct value
 of a column is parsed once (a city-year export repeats names, dates, teams and hours; an ID
 number is hashed once however often it recurs) and every row takes its column's outcome by
 index, so the cost grows with distinct values rather than with cells. A row's reason is that
-of its first bad cell, in column order. Rules across rows (unique codes, a volunteer's hours per
+of its first bad cell, in column order. Rules across the fields of a row are in
+ingest.rows.rules; rules across rows (unique codes, a volunteer's hours per
 day) and across submissions (warnings) run in SQL (ingest.raw.load).
 """
 from __future__ import annotations
@@ -12,84 +14,29 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable
 
 import numpy as np
 
-from ingest.rows import pii
 from ingest.contracts import Field
 from ingest.files.layout import NumericText, Table
 from ingest.registry import Registry
+from ingest.rows import pii
+from ingest.rows.messages import Rejected, RowError, reject, shown
+from ingest.rows.parsed import Parsed, factorize
+from ingest.rows.rules import ROW_CHECKS, ROW_WARNINGS
 from ingest.rows.values import UNIT_FACTORS, clean_text, is_blank, parse_amount, parse_date, parse_hours, unit_in
 
 MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 MAX_CODE_CHARS = 64
 MAX_AMOUNT = Decimal(10) ** 16   # decimal(18,2) holds below this; no campaign project comes near
 CACHE_VALUES = 200_000           # outcomes remembered per field (then forgotten, not grown)
-SHOWN_CHARS = 60                 # a refused value is shown at most this long
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
-MESSAGES = {
-    "missing_required": "必填项“{field}”为空",
-    "bad_number": "“{field}”不是有效的数字:{value}",
-    "negative_amount": "“{field}”不能为负数:{value}",
-    "bad_date": "“{field}”不是有效的日期:{value}(应如 2022-05-20 或 2022年5月20日)",
-    "date_in_future": "“{field}”晚于今天:{value}",
-    "bad_value": "“{field}”的值“{value}”不在允许范围内({allowed})",
-    "bad_code": "“{field}”过长或含有非法字符:{value}",
-    "unknown_department": "“{field}”中的单位“{value}”不在单位名册中(相近的单位:{allowed})",
-    "hours_out_of_range": "“{field}”须大于 0 且不超过 24 小时:{value}",
-    "bad_id_number": "身份证号码校验不通过(应为 18 位且校验位正确):{value}",
-    "id_not_text": "身份证号码被 Excel 存成了数字或科学计数法,末尾数字可能已丢失,"
-                   "请将该列设为“文本”格式后重新填写:{value}",
-    "bad_phone": "手机号码应为 11 位且以 13–19 开头:{value}",
-    "date_order": "“{field}”({value})早于“{other}”",
-    "missing_rectified_date": "整改状态为“{value}”时必须填写“{field}”",
-    "duplicate_key": "“{field}”重复:{value}(本文件中已出现过,只保留第一次出现的行)",
-    "daily_hours_exceeded": "同一志愿者同一天的服务时长合计超过 24 小时(当天合计 {value} 小时)",
-    "cell_too_long": "“{field}”内容过长(超过 {allowed} 个字符),请精简:{value}",
-    "not_a_value": "“{field}”应为单个值,而不是列表或对象:{value}",
-    "outside_period": "“{field}”({value})不在填报期间 {allowed} 内,无法归入任何月份",
-}
-WARNINGS = {
-    "above_other": "“{field}”({value})大于“{other}”,请核实",
-    "cumulative_decreased": "“{field}”少于 {other}(本期 {value}),累计数不应减少,请核实",
-    "stage_regressed": "“{field}”从此前的“{other}”倒退为“{value}”,请核实",
-    "reported_by_other_department": "项目“{value}”本月也由{other}报送,以最后提交的为准,请核实是否重复",
-    "outside_period": "“{field}”({value})不在填报月份 {other} 内,已按原日期入库,请核实",
-    "unexpected_value": "整改状态为“{other}”却填写了“{field}”({value}),请核实",
-    "status_regressed": "“{field}”从此前的“{other}”倒退为“{value}”且复核结果不是“未通过”,请核实",
-}
 _ID_WRAPPER_RE = re.compile(r'^(?:=\s*"(.*)"|\'(.*))$')
 _PLAIN_ID_RE = re.compile(r"^\d{17}[\dXx]$")
 _SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
 _PHONE_PREFIX_RE = re.compile(r"^(\+?86)")
-
-
-@dataclass
-class Rejected:
-    """A row that did not load (or, in a receipt's warnings, loaded with a caution)."""
-    row: int
-    field: str          # header as the clerk wrote it
-    value: str          # masked when personal data; shortened
-    reason_code: str
-    message: str
-
-    def doc(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "value": self.value, "reason_code": self.reason_code,
-                "message": self.message}
-
-
-class RowError(Exception):
-    def __init__(self, code: str, field: str, value: Any, **extra: str) -> None:
-        super().__init__(code)
-        self.code, self.field, self.value, self.extra = code, field, value, extra
-
-
-def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
-    text = pii.redact(clean_text(value))
-    return text if len(text) <= limit else f"{text[:limit]}…(共 {len(text):,} 字符)"
 
 
 def _shown(f: Field, value: Any) -> str:
@@ -97,16 +44,6 @@ def _shown(f: Field, value: Any) -> str:
         text = clean_text(value)
         return PERSONAL_TYPES[f.type](text[:40]) if text else ""
     return shown(value)
-
-
-def reject(row: int, code: str, field: str, value: str, **extra: str) -> Rejected:
-    msg = MESSAGES[code].format(field=field, value=value, allowed=extra.get("allowed", ""),
-                                other=extra.get("other", ""))
-    return Rejected(row, field, value, code, msg)
-
-
-def warn(row: int, code: str, field: str, value: str, other: str = "") -> Rejected:
-    return Rejected(row, field, value, code, WARNINGS[code].format(field=field, value=value, other=other))
 
 
 class RowParser:
@@ -284,112 +221,3 @@ def id_text(raw: Any) -> str | None:
         if not text.isdigit() or float(int(text)) == int(text):
             return None
     return pii.normalise_id(text)
-
-
-class Parsed:
-    """One chunk's valid rows, column by column: per field the outcomes of its distinct values
-    (typed) and each row's index into them. Dropping rows copies indices, never values."""
-
-    def __init__(self, rows: np.ndarray, codes: dict[str, np.ndarray], values: dict[str, list[Any]]) -> None:
-        self.rows, self.codes, self.values = rows, codes, values
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    def column(self, name: str) -> list[Any]:
-        """Each row's typed value (None for a field the file does not have)."""
-        if name not in self.codes:
-            return [None] * len(self.rows)
-        values = self.values[name]
-        return [values[c] for c in self.codes[name].tolist()]
-
-    def texts(self, name: str) -> np.ndarray:
-        """Each row's value as staged text (dates ISO, amounts as decimal text), an object array."""
-        if name not in self.codes:
-            return np.full(len(self.rows), None, dtype=object)
-        distinct = np.empty(len(self.values[name]), dtype=object)
-        for k, value in enumerate(self.values[name]):
-            distinct[k] = stage_text(value)
-        return distinct[self.codes[name]]
-
-    def distinct(self, name: str) -> list[Any]:
-        values = self.values[name]
-        return [values[c] for c in np.unique(self.codes[name]).tolist()]
-
-    def keep(self, mask: np.ndarray) -> Parsed:
-        return Parsed(self.rows[mask], {n: c[mask] for n, c in self.codes.items()}, self.values)
-
-
-def factorize(column: tuple[Any, ...]) -> tuple[np.ndarray, list[Any]]:
-    """(each cell's index into the distinct values, the distinct values in first-seen order).
-    Values are told apart by type as well as by equality (1, 1.0 and True are three cells)."""
-    if set(map(type, column)) == {str}:                  # text files: one C pass
-        import pandas as pd
-        codes, distinct = pd.factorize(np.fromiter(column, dtype=object, count=len(column)))
-        return codes, distinct.tolist()
-    index: dict[Any, int] = {}
-    distinct_values: list[Any] = []
-    codes = np.empty(len(column), dtype=np.intp)
-    for k, raw in enumerate(column):
-        key = raw if type(raw) is str else (type(raw), raw)
-        try:
-            code = index.get(key)
-            if code is None:
-                code = index[key] = len(distinct_values)
-                distinct_values.append(raw)
-        except TypeError:                               # unhashable (JSON list or object): its own value
-            code = len(distinct_values)
-            distinct_values.append(raw)
-        codes[k] = code
-    return codes, distinct_values
-
-
-def stage_text(value: Any) -> Any:
-    """A typed value as the stage receives it (DuckDB casts it to the column type)."""
-    if value is None or isinstance(value, str):
-        return value
-    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
-
-
-def yuan(value: Any) -> str:
-    """An amount as stored (yuan), said so: the clerk's header may be in 万元."""
-    return f"{value:,.2f} 元" if isinstance(value, Decimal) else str(value)
-
-
-def _split(rows: Parsed, failing: list[int]) -> Parsed:
-    mask = np.ones(len(rows), dtype=bool)
-    mask[failing] = False
-    return rows.keep(mask)
-
-
-def _not_before(p: RowParser, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
-    a, b = rows.column(c["field"]), rows.column(c["other"])
-    failing = [k for k, (x, y) in enumerate(zip(a, b)) if x is not None and y is not None and x < y]
-    bad = [reject(int(rows.rows[k]), "date_order", p.header(c["field"]), a[k].isoformat(),
-                  other=p.header(c["other"])) for k in failing]
-    return _split(rows, failing), bad
-
-
-def _required_when(p: RowParser, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
-    value, when = rows.column(c["field"]), rows.column(c["when"])
-    failing = [k for k, (v, w) in enumerate(zip(value, when)) if v is None and w in c["in"]]
-    bad = [reject(int(rows.rows[k]), f"missing_{c['field']}", p.header(c["field"]), when[k]) for k in failing]
-    return _split(rows, failing), bad
-
-
-def _not_above(p: RowParser, rows: Parsed, c: dict) -> list[Rejected]:
-    a, b = rows.column(c["field"]), rows.column(c["other"])
-    return [warn(int(n), "above_other", p.header(c["field"]), yuan(x), p.header(c["other"]))
-            for n, x, y in zip(rows.rows.tolist(), a, b) if x is not None and y is not None and x > y]
-
-
-def _absent_when(p: RowParser, rows: Parsed, c: dict) -> list[Rejected]:
-    value, when = rows.column(c["field"]), rows.column(c["when"])
-    return [warn(int(n), "unexpected_value", p.header(c["field"]), str(v), w)
-            for n, v, w in zip(rows.rows.tolist(), value, when) if v is not None and w in c["in"]]
-
-
-ROW_CHECKS: dict[str, Callable[[RowParser, Parsed, dict], tuple[Parsed, list[Rejected]]]] = {
-    "not_before": _not_before, "required_when": _required_when}
-ROW_WARNINGS: dict[str, Callable[[RowParser, Parsed, dict], list[Rejected]]] = {
-    "not_above": _not_above, "absent_when": _absent_when}

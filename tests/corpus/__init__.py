@@ -3,7 +3,7 @@
 Each Case writes its file(s) into a landing folder and states the exact outcome ingest must
 reach: status, reason code, row counts, the refused rows, words the clerk's message must
 contain, and (for loaded files) a check of the loaded values in the raw database.
-`tests/test_corpus.py` runs one test per case and a reconciliation over all of them.
+`tests/ingest/test_corpus.py` runs one test per case and a reconciliation over all of them.
 """
 from __future__ import annotations
 

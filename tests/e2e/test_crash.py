@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import REPO, query
 from tests.marts import VOLATILE
-from tests.test_wap_pipeline import demo_landing, env, ingest, warehouse
+from tests.e2e.test_wap_pipeline import demo_landing, env, ingest, warehouse
 
 pytestmark = pytest.mark.slow
 

@@ -12,7 +12,7 @@ from warehouse import duck as warehouse
 from ingest.config import paths as make_paths
 from ingest.pipeline import discover, ingest_file
 from tests.conftest import query
-from tests.test_wap_pipeline import demo_landing, volunteer_file
+from tests.e2e.test_wap_pipeline import demo_landing, volunteer_file
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 from ingest.demo import generate  # noqa: E402
 from ingest.demo.__main__ import main  # noqa: E402
@@ -318,5 +318,5 @@ def test_expected_figures_match_files(demo: tuple[Path, dict[str, Any]]) -> None
 
 def test_no_airflow_import() -> None:
     src = "".join(p.read_text(encoding="utf-8")
-                  for p in (Path(__file__).parents[1] / "ingest" / "demo").glob("*.py"))
+                  for p in (Path(__file__).parents[2] / "ingest" / "demo").glob("*.py"))
     assert "airflow" not in src.lower()

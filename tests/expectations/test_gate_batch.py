@@ -11,7 +11,7 @@ from ingest import config
 from ingest.pipeline import discover, ingest_file
 from flows.ingest_steps import load_batch
 from tests.conftest import query
-from tests.test_quality_gate import INVEST_CSV, INVEST_REL, ISSUE_CSV, ISSUE_REL, TODAY, put
+from tests.expectations.test_gate import INVEST_CSV, INVEST_REL, ISSUE_CSV, ISSUE_REL, TODAY, put
 
 UNIT_SLIP = "\n".join(["项目编号,项目名称,责任单位,计划总投资,项目进度",     # no unit: 元, median 120 -> refused
                        "P-1,公厕提升,市住建局,120,编制方案/可研",

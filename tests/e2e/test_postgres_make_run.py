@@ -15,7 +15,7 @@ from ingest.demo import generate
 from tests.pg_warehouse import DB_PREFIX, drop_database, drop_role, new_database, pg_rows
 
 pytestmark = pytest.mark.slow
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(scope="module")

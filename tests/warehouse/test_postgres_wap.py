@@ -25,7 +25,7 @@ from tests.pg_warehouse import (
 
 pytestmark = pytest.mark.slow
 PASSWORD = "bi-test-password"     # the demo warehouses' (tests/pg_warehouse.py)
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,7 @@ from expectations.audit import certificate
 from ingest.config import paths as make_paths
 from warehouse.duck import BuildFailed, PublishRefused, prepare_candidate, publish
 from tests.conftest import REPO
-from tests.test_expectations import make_warehouse
+from tests.expectations.test_audit import make_warehouse
 
 # One statement = one snapshot: a reader that saw half of a publish would get a combination
 # of figures that neither the old nor the new file has.

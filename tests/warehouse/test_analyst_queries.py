@@ -14,7 +14,7 @@ from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows,
 
 pytestmark = pytest.mark.slow
 
-QUERIES = Path(__file__).resolve().parent.parent / "docs" / "queries"
+QUERIES = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OPEN = ("未整改", "整改中")
 STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
 FOUR = Decimal("0.0001")

@@ -24,7 +24,7 @@ import pytest
 from ingest.demo import generate
 from tests.conftest import REPO, query
 from tests.marts import mart_fingerprints
-from tests.test_wap import fingerprint, start_readers, stop_readers
+from tests.warehouse.test_wap import fingerprint, start_readers, stop_readers
 
 pytestmark = pytest.mark.slow
 

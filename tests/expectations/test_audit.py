@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 from expectations import AuditFailed, audit_warehouse, build_data_docs, raise_on_failure
 

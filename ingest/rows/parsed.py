@@ -1,0 +1,73 @@
+"""One chunk's parsed rows held column by column: each field's distinct values and every row's index
+into them, so that dropping rows copies indices, never values."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+
+class Parsed:
+    """One chunk's valid rows, column by column: per field the outcomes of its distinct values
+    (typed) and each row's index into them. Dropping rows copies indices, never values."""
+
+    def __init__(self, rows: np.ndarray, codes: dict[str, np.ndarray], values: dict[str, list[Any]]) -> None:
+        self.rows, self.codes, self.values = rows, codes, values
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def column(self, name: str) -> list[Any]:
+        """Each row's typed value (None for a field the file does not have)."""
+        if name not in self.codes:
+            return [None] * len(self.rows)
+        values = self.values[name]
+        return [values[c] for c in self.codes[name].tolist()]
+
+    def texts(self, name: str) -> np.ndarray:
+        """Each row's value as staged text (dates ISO, amounts as decimal text), an object array."""
+        if name not in self.codes:
+            return np.full(len(self.rows), None, dtype=object)
+        distinct = np.empty(len(self.values[name]), dtype=object)
+        for k, value in enumerate(self.values[name]):
+            distinct[k] = stage_text(value)
+        return distinct[self.codes[name]]
+
+    def distinct(self, name: str) -> list[Any]:
+        values = self.values[name]
+        return [values[c] for c in np.unique(self.codes[name]).tolist()]
+
+    def keep(self, mask: np.ndarray) -> Parsed:
+        return Parsed(self.rows[mask], {n: c[mask] for n, c in self.codes.items()}, self.values)
+
+
+def factorize(column: tuple[Any, ...]) -> tuple[np.ndarray, list[Any]]:
+    """(each cell's index into the distinct values, the distinct values in first-seen order).
+    Values are told apart by type as well as by equality (1, 1.0 and True are three cells)."""
+    if set(map(type, column)) == {str}:                  # text files: one C pass
+        import pandas as pd
+        codes, distinct = pd.factorize(np.fromiter(column, dtype=object, count=len(column)))
+        return codes, distinct.tolist()
+    index: dict[Any, int] = {}
+    distinct_values: list[Any] = []
+    codes = np.empty(len(column), dtype=np.intp)
+    for k, raw in enumerate(column):
+        key = raw if type(raw) is str else (type(raw), raw)
+        try:
+            code = index.get(key)
+            if code is None:
+                code = index[key] = len(distinct_values)
+                distinct_values.append(raw)
+        except TypeError:                               # unhashable (JSON list or object): its own value
+            code = len(distinct_values)
+            distinct_values.append(raw)
+        codes[k] = code
+    return codes, distinct_values
+
+
+def stage_text(value: Any) -> Any:
+    """A typed value as the stage receives it (DuckDB casts it to the column type)."""
+    if value is None or isinstance(value, str):
+        return value
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else str(value)
