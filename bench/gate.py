@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         def setup(i: int, label=label, prevalidated=prevalidated) -> Path:
             home = _home(base, f"one-{label}-{i}".replace(" ", "_").replace(",", ""), landing)
             if prevalidated:
-                _run(f"from expectations.gate.batch import prevalidate; prevalidate({str(home)!r}, [{one!r}])", env)
+                _run(f"from ingest.batch import prevalidate; prevalidate({str(home)!r}, [{one!r}])", env)
             return home
         env["CAMPAIGN_SUBMISSION_GATE"] = gate
         rows.append((f"fresh process, one file ({label})",
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     env["CAMPAIGN_SUBMISSION_GATE"] = "on"
     home = _home(base, "batch-pre", landing)
     rows.append((f"batch prevalidation of {len(files)} files (one process)", _run(
-        f"from expectations.gate.batch import prevalidate; prevalidate({str(home)!r})", env)))
+        f"from ingest.batch import prevalidate; prevalidate({str(home)!r})", env)))
     load_all = ("from pathlib import Path\nfrom ingest.pipeline import discover, ingest_file\n"
                 "home = Path({home!r})\nfor rel in discover(home / 'landing'):\n    ingest_file(rel, home)")
     for gate in ("off", "on"):

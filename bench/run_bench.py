@@ -1,4 +1,4 @@
-"""`make bench`: the performance figures of issue 7, from one run, printed side by side with
+"""`make bench`: the performance figures, from one run, printed side by side with
 their targets and written to $BENCH_HOME/bench.json.
 
     python -m bench.run_bench [--home DIR] [--small-files N] [--tiny] [--skip airflow,warehouse]
@@ -14,7 +14,6 @@ import datetime as dt
 import json
 import logging
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -23,17 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from bench import data
+from bench.report import machine, report, verdicts
 from ingest.config import REPO_ROOT, Paths
 
 log = logging.getLogger(__name__)
 FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "small_files": 3_600}
 TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6}
-# (figure, comparison, limit, label)
-TARGETS = (("csv_ratio", "<=", 2.0, "CSV ingest / DuckDB read_csv"),
-           ("xlsx_ratio", "<=", 1.3, "xlsx ingest / calamine read"),
-           ("incremental_share", "<=", 0.10, "incremental build / full build"),
-           ("export_peak_rss_mb", "<", 2048, "peak RSS ingesting the city-year export (MB)"),
-           ("demo_pipeline_s", "<", 60, "demo pipeline through Airflow (s)"))
 FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
            "xlsx_ratio", "warehouse_full_s", "incremental_rows", "warehouse_incremental_s", "incremental_share",
            "export_rows", "export_mb", "export_ingest_s", "export_peak_rss_mb", "gx_import_s", "demo_files",
@@ -240,51 +234,6 @@ def _expect_all(figures: dict[str, Any], rows: int, what: str) -> None:
     """A figure counts only if every row loaded: a fast ingest that refused rows proves nothing."""
     if figures["rows_loaded"] != rows:
         raise RuntimeError(f"{what}: {figures['rows_loaded']} of {rows} rows loaded ({figures})")
-
-
-def machine() -> dict[str, Any]:
-    with open("/proc/meminfo") as f:
-        mem_kb = int(next(line for line in f if line.startswith("MemTotal")).split()[1])
-    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "nproc": os.cpu_count(),
-            "memory_gb": round(mem_kb / 2**20, 1), "python": platform.python_version(),
-            "load_average": [round(x, 2) for x in os.getloadavg()]}
-
-
-def verdicts(fig: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
-    for key, op, limit, label in TARGETS:
-        value = fig.get(key)
-        met = None if value is None else (value <= limit if op == "<=" else value < limit)
-        out.append({"figure": key, "label": label, "value": value, "target": f"{op} {limit}", "met": met})
-    return out
-
-
-def report(result: dict[str, Any]) -> str:
-    f, m = result["figures"], result["machine"]
-    def v(key: str, unit: str = "") -> str:
-        return "-" if f.get(key) is None else f"{f[key]:,}{unit}"
-    lines = [f"benchmark {m['date']}  nproc={m['nproc']} memory={m['memory_gb']} GB python={m['python']} "
-             f"load={m['load_average']}{'  (TINY: figures meaningless)' if result['tiny'] else ''}",
-             f"{'measure':<44}{'ours':>12}{'reference':>14}{'ratio':>9}",
-             f"{'CSV ' + v('csv_rows') + ' rows: ingest_file vs read_csv':<44}{v('csv_ingest_s', ' s'):>12}"
-             f"{v('csv_duckdb_s', ' s'):>14}{v('csv_ratio'):>9}",
-             f"{'xlsx ' + v('xlsx_rows') + ' rows: ingest_file vs calamine':<44}{v('xlsx_ingest_s', ' s'):>12}"
-             f"{v('xlsx_calamine_s', ' s'):>14}{v('xlsx_ratio'):>9}",
-             f"{'dbt build: incremental (+' + v('incremental_rows') + ' rows) vs full':<44}"
-             f"{v('warehouse_incremental_s', ' s'):>12}{v('warehouse_full_s', ' s'):>14}{v('incremental_share'):>9}",
-             f"{'export ' + v('export_rows') + ' rows, ' + v('export_mb') + ' MB: ingest':<44}"
-             f"{v('export_ingest_s', ' s'):>12}   peak RSS {v('export_peak_rss_mb', ' MB')}",
-             f"{'demo pipeline through Airflow (' + v('demo_files') + ' files)':<44}{v('demo_pipeline_s', ' s'):>12}",
-             f"{v('small_files') + ' small files through the ingest DAG':<44}{v('small_files_pipeline_s', ' s'):>12}"
-             f"   {v('small_file_overhead_s', ' s')}/file",
-             f"(ingest figures leave out importing Great Expectations: {v('gx_import_s', ' s')} once per process)",
-             "targets:"]
-    for t in result["targets"]:
-        state = "skipped" if t["met"] is None else ("met" if t["met"] else "NOT MET")
-        lines.append(f"  {t['label']:<46}{'-' if t['value'] is None else t['value']:>10} {t['target']:<8} {state}")
-    if result["skipped"]:
-        lines.append("skipped: " + ", ".join(result["skipped"]))
-    return "\n".join(lines)
 
 
 def run(home: Path, sizes: dict[str, int], skip: set[str], tiny: bool, target: Path) -> dict[str, Any]:

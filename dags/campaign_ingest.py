@@ -1,21 +1,13 @@
-"""Ingest: files waiting in landing/ -> raw DuckDB tables, one mapped task per batch of files
-(each file loaded on its own, in turn: flows.ingest_steps).
-
-Params narrow a run to a slice (city, department, kind, month); only that slice's files are
-touched. A refused file is an outcome in its receipt, not a failure; only transient faults
-(a locked database, a lost connection) are retried. Each kind with new submissions gets an
-event on its Asset (campaign://raw/<kind>), all emitted at once through one alias, so one
-ingest run schedules one campaign_warehouse run.
-"""
+"""The campaign_ingest DAG: files waiting in landing/ -> raw tables (its docstring is the DAG's)."""
 from __future__ import annotations
 
-from airflow.sdk import Asset, AssetAlias, Param, dag, get_current_context, task
+from airflow.sdk import AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from dags.campaign_support import guard, home, notify_failure, results_of
-from ingest.slices import KINDS, PARAM_SPECS
+from dags.campaign_support import RAW, guard, home, notify_failure, results_of
+from ingest.contracts import KINDS
+from ingest.slices import PARAM_SPECS
 
-RAW = {kind: Asset(f"campaign://raw/{kind}") for kind in KINDS}
 NEW_SUBMISSIONS = AssetAlias("campaign-new-submissions")
 AFTER_FILES = "all_done_min_one_success"  # run even if some files failed; not after bad params
 RESULTS = "receipts"  # XCom key of a batch's per-file results, kept also when the batch fails
@@ -25,28 +17,39 @@ RESULTS = "receipts"  # XCom key of a batch's per-file results, kept also when t
      params={name: Param(**spec) for name, spec in PARAM_SPECS.items()},
      default_args={"retries": 0, "on_failure_callback": notify_failure})
 def campaign_ingest():
+    """Ingest: files waiting in landing/ -> raw tables, one mapped task per batch of files (each
+    file loaded on its own, in turn: flows.ingest_steps).
+
+    Params narrow a run to a slice (city, department, kind, month); only that slice's files are
+    touched. A refused file is an outcome in its receipt, not a failure; only transient faults
+    (a locked database, a lost connection) are retried. Each kind with new submissions gets an
+    event on its Asset (campaign://raw/<kind>), all emitted at once through one alias, so one
+    ingest run schedules one campaign_warehouse run.
+    """
     @task
     def check_params(params: dict | None = None) -> dict:
-        from flows.ingest_steps import check_params as check
-        return guard(check, dict(params or {}))
+        from flows import ingest_steps
+        return guard(ingest_steps.check_params, dict(params or {}))
 
     @task
     def discover(slice_doc: dict) -> list[dict]:
-        from flows.ingest_steps import discover as batches
-        return guard(batches, home(), slice_doc)
+        from flows import ingest_steps
+        return guard(ingest_steps.discover, home(), slice_doc)
 
     @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ batch_label }}")
     def load_batch(batch: dict, run_id: str | None = None, ti=None) -> int:
-        from flows.ingest_steps import load_batch as load
+        from flows import ingest_steps
         get_current_context()["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]
-        return len(guard(load, batch, home(), run_id or "airflow", lambda done: ti.xcom_push(RESULTS, done)))
+        done = guard(ingest_steps.load_batch, batch, home(), run_id or "airflow",
+                     lambda results: ti.xcom_push(RESULTS, results))
+        return len(done)
 
     @task(outlets=[NEW_SUBMISSIONS], trigger_rule=AFTER_FILES)
     def announce(slice_doc: dict, receipts: list, outlet_events=None) -> dict:
-        from flows.ingest_steps import announcement
+        from flows import ingest_steps
         sent, done = {}, results_of(receipts)
         for kind in KINDS:
-            if extra := announcement(kind, done, slice_doc):
+            if extra := ingest_steps.announcement(kind, done, slice_doc):
                 outlet_events[NEW_SUBMISSIONS].add(RAW[kind], extra=extra)
                 sent[kind] = len(extra["submissions"])
         if not sent:
@@ -55,8 +58,8 @@ def campaign_ingest():
 
     @task(trigger_rule=AFTER_FILES)
     def report(batches: list, receipts: list, slice_doc: dict, run_id: str | None = None) -> dict:
-        from flows.ingest_steps import report as summarise
-        result = summarise(list(batches), results_of(receipts), run_id or "airflow", slice_doc)
+        from flows import ingest_steps
+        result = ingest_steps.report(list(batches), results_of(receipts), run_id or "airflow", slice_doc)
         if result["failed"]:
             raise AirflowFailException(f"{len(result['failed'])} file(s) failed: {result['failed']}")
         return result

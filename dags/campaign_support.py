@@ -5,7 +5,15 @@ from __future__ import annotations
 import os
 from typing import Any, Callable
 
+from airflow.sdk import Asset
 from airflow.sdk.exceptions import AirflowFailException
+
+from ingest.contracts import KINDS
+
+# The Assets the DAGs talk through: campaign_ingest emits an event on a kind's raw Asset when it
+# loaded new submissions of that kind; campaign_warehouse runs on them and updates the marts.
+RAW = {kind: Asset(f"campaign://raw/{kind}") for kind in KINDS}
+MARTS = Asset("campaign://warehouse/marts")
 
 
 def home() -> str:

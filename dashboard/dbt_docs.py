@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from ingest.config import REPO_ROOT, Paths, paths as campaign_paths
+from warehouse import target as warehouse_target
 
 log = logging.getLogger(__name__)
 DBT_DIR = REPO_ROOT / "dbt_project"
@@ -31,26 +32,21 @@ PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")  # wha
 def build_dbt_docs(home: str | Path | None = None, target: str | None = None) -> Path:
     """Generate the self-contained dbt docs page; returns site/dbt_docs/index.html."""
     from dashboard.site import copy_into, site_dir
-    from dashboard.source import DashboardError
+    from dashboard.source import DashboardError, known_target
 
     paths = campaign_paths(home)
-    target = target or os.environ.get("CAMPAIGN_TARGET", "duckdb")
+    target = known_target(target)
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false",
            "CAMPAIGN_SCHEMA_SUFFIX": ""}  # the published schemas, never a write-audit-publish candidate
     with tempfile.TemporaryDirectory(prefix="dbt-docs-", dir=paths.home) as scratch:
         work = Path(scratch)
         built = None
-        if target == "duckdb":
-            if not paths.published_db.exists():
-                raise DashboardError(f"no published warehouse at {paths.published_db}")
-            shutil.copyfile(paths.published_db, work / "campaign.duckdb")
-            env.update(CAMPAIGN_DBT_DUCKDB_PATH=str(work / "campaign.duckdb"), CAMPAIGN_RAW_DB=str(paths.raw_db))
-            built = built_manifest(paths)
-        elif target == "postgres":
-            from warehouse.postgres.connect import dbt_env, dsn
-            env.update(dbt_env(dsn()))
-        else:
-            raise DashboardError(f"unknown warehouse target {target!r}: expected duckdb or postgres")
+        try:
+            target_env, copied = warehouse_target.dbt_env(paths, target, work)
+        except FileNotFoundError:
+            raise DashboardError(f"no published warehouse at {paths.published_db}") from None
+        env.update(target_env)
+        built = built_manifest(paths) if copied else None
         common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", target,
                   "--target-path", str(work / "target"), "--log-path", str(work / "logs")]
         proc = None

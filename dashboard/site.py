@@ -16,8 +16,9 @@ import plotly.offline
 
 from dashboard import charts, optional_marts, render
 from dashboard.data import CityData, Row, load_all
-from dashboard.source import DashboardError, duckdb_engine, open_marts, postgres_engine
+from dashboard.source import known_target, open_marts, published_engine
 from ingest.config import Paths, paths as campaign_paths
+from warehouse import target as warehouse_target
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -35,15 +36,9 @@ def build_dashboard(home: str | Path | None = None, target: str | None = None, d
     duckdb); returns site/index.html. The warehouse is only read. dbt_docs_coming: link
     site/dbt_docs/ even if it is not written yet (it is being generated meanwhile)."""
     paths = campaign_paths(home)
-    target = target or os.environ.get("CAMPAIGN_TARGET", "duckdb")
-    if target == "duckdb":
-        engine, label = duckdb_engine(paths.published_db), str(paths.published_db)
-        published_at = datetime.fromtimestamp(paths.published_db.stat().st_mtime)
-    elif target == "postgres":
-        from warehouse.postgres.connect import dsn, safe_dsn
-        engine, label, published_at = postgres_engine(dsn()), safe_dsn(dsn()), None
-    else:
-        raise DashboardError(f"unknown warehouse target {target!r}: expected duckdb or postgres")
+    target = known_target(target)
+    engine, label = published_engine(paths, target), warehouse_target.location(paths, target)
+    published_at = warehouse_target.published_at(paths, target)
     with open_marts(engine, label) as marts:
         cities = load_all(marts)
         audits = optional_marts.mart_audits(marts)

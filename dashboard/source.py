@@ -8,10 +8,13 @@ from __future__ import annotations
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 import sqlalchemy as sa
+
+from ingest.config import Paths
+from ingest.errors import ConfigError
+from warehouse import target as warehouse_target
 
 log = logging.getLogger(__name__)
 MARTS = "marts"
@@ -21,19 +24,23 @@ class DashboardError(Exception):
     """The dashboard cannot be built (no published warehouse, unknown target)."""
 
 
-def duckdb_engine(db_file: Path) -> sa.Engine:
-    """SQLAlchemy engine on a DuckDB file, read-only (duckdb_engine dialect)."""
-    if not db_file.exists():
-        raise DashboardError(f"尚未发布数仓：{db_file} 不存在（先运行 make run） / no published warehouse at {db_file}")
-    return sa.create_engine(f"duckdb:///{db_file}", connect_args={"read_only": True}, poolclass=sa.NullPool)
+def known_target(target: str | None) -> str:
+    """`target`, default CAMPAIGN_TARGET or duckdb; a DashboardError for an unknown one."""
+    try:
+        return warehouse_target.checked(target) if target else warehouse_target.current()
+    except ConfigError as exc:
+        raise DashboardError(f"unknown {exc}") from None
 
 
-def postgres_engine(dsn: str) -> sa.Engine:
-    """SQLAlchemy engine on a PostgreSQL DSN (URI or key=value); every transaction read-only."""
-    import psycopg2
-
-    return sa.create_engine("postgresql+psycopg2://", poolclass=sa.NullPool, creator=lambda: psycopg2.connect(
-        dsn, options="-c default_transaction_read_only=on"))
+def published_engine(paths: Paths, target: str) -> sa.Engine:
+    """SQLAlchemy engine on the published marts, every connection read-only (warehouse.target)."""
+    try:
+        url, options = warehouse_target.sqlalchemy_url(paths, target)
+    except FileNotFoundError:
+        db_file = paths.published_db
+        raise DashboardError(f"尚未发布数仓：{db_file} 不存在（先运行 make run） / no published warehouse at {db_file}") \
+            from None
+    return sa.create_engine(url, poolclass=sa.NullPool, **options)
 
 
 @dataclass

@@ -6,10 +6,10 @@ Cheap to import: GX (and duckdb) are imported only when a validation runs.
 
 from . import store
 from .audit import certificate
+from .store import ExpectationRecord
 from .audit.runner import (
     AuditFailed,
     AuditReport,
-    ExpectationRecord,
     audit_warehouse,
     build_data_docs,
     raise_on_failure,

@@ -10,14 +10,41 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
     import duckdb
 
-    from .audit.runner import ExpectationRecord
-
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ExpectationRecord:
+    """One expectation's outcome, flat enough to store as a row."""
+
+    gate: str
+    suite: str
+    expectation: str  # GX type, or "table_readable" when the query itself failed
+    column: str | None  # "a,b" for compound expectations
+    success: bool
+    unexpected_count: int | None
+    element_count: int | None
+    run_id: str
+    checked_at: datetime
+    sample: str | None = None  # JSON: first unexpected rows/values, or missing columns
+    error: str | None = None  # exception raised while evaluating
+    # What the validated data was (submission gate: one file; mart gate: the whole warehouse).
+    city: str | None = None
+    department_code: str | None = None
+    kind: str | None = None
+    period_month: date | None = None
+    submission_id: str | None = None
+    source_file: str | None = None
+    action: str = "none"  # none | quarantined | refused | blocked_publish
+    reason_code: str | None = None
+
 
 TABLE = "quality_results"
 DDL = f"""

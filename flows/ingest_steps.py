@@ -40,7 +40,8 @@ from typing import Any, Callable, Iterable
 from ingest import config
 from flows import notify
 from ingest.errors import FilesFailed
-from ingest.slices import KINDS, from_dict, parse_slice, select
+from ingest.contracts import KINDS
+from ingest.slices import from_dict, parse_slice, select
 
 log = logging.getLogger(__name__)
 LABEL_CHARS = 250   # Airflow keeps a mapped task's name in a 250-character column
@@ -200,13 +201,12 @@ def _guarded(item: dict[str, Any], failed: list[str], work: Callable[[], Any]) -
 def _gate_input(file: Any, today: dt.date) -> list[Any]:
     """The staged file as the batch gate takes it ([] when the gate is off, or on a fault: the
     file is then validated on its own)."""
-    from ingest.pipeline import gate_enabled
+    from ingest import gate
 
-    if not gate_enabled():
+    if not gate.enabled():
         return []
     try:
-        from expectations.gate.submission import stage_input
-        return [stage_input(file.writer, file.receipt, today)]
+        return [gate.stage_input(file.writer, file.receipt, today)]
     except Exception:
         log.warning("%s: not validated with its batch", file.rel, exc_info=True)
         return []
@@ -214,12 +214,12 @@ def _gate_input(file: Any, today: dt.date) -> list[Any]:
 
 def _gate_together(home: str | Path, inputs: list[Any]) -> None:
     """The submission gate's verdicts for the staged files in one go (a few GX runs per kind
-    instead of one per file: expectations.gate.batch). Only speed depends on it: a
+    instead of one per file: ingest.gate.cache_verdicts). Only speed depends on it: a
     file without a cached verdict is validated on its own."""
     if len(inputs) < 2:
         return
     try:
-        from expectations.gate.batch import cache_verdicts
+        from ingest.gate import cache_verdicts
         cache_verdicts(home, inputs)
     except Exception:
         log.warning("batch validation failed; each file is validated on its own", exc_info=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.config import Paths
+from warehouse import target as warehouse_target
 
 
 def _latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
@@ -26,16 +27,9 @@ def summarise(paths: Paths) -> dict:
             out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
                 """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
                    where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
-    from warehouse.postgres import connect as pg
-    if pg.target() == "postgres":   # the published marts live in PostgreSQL, not in a file
-        from warehouse.postgres.publish import published_counts
-        out["warehouse"] = f"{pg.safe_dsn(pg.dsn())} (schema marts)"
-        out["marts"] = published_counts()
-    elif paths.published_db.exists():
-        with duckdb.connect(str(paths.published_db), read_only=True) as con:
-            tables = [t for (t,) in con.execute("""select table_name from information_schema.tables
-                      where table_schema = 'marts' order by table_name""").fetchall()]
-            out["marts"] = {t: con.execute(f'select count(*) from marts."{t}"').fetchone()[0] for t in tables}
+    target = warehouse_target.current()
+    out["warehouse"] = warehouse_target.label(paths, target)
+    out["marts"] = warehouse_target.published_counts(paths, target)
     out["quality"] = _latest_audit(paths)
     site = paths.home / "site" / "index.html"
     out["dashboard"] = str(site) if site.exists() else None

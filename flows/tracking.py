@@ -11,6 +11,7 @@ from typing import Any
 
 from ingest.config import Paths
 from flows.notify import Notice
+from warehouse import target as warehouse_target
 
 log = logging.getLogger(__name__)
 KIND_ZH = {"investment": "创建项目投资台账", "volunteer": "志愿服务记录", "issue": "问题整改台账"}
@@ -23,7 +24,7 @@ def attention(paths: Paths, months: list[str] | None = None, cities: list[str] |
               target: str = "duckdb", pg_dsn: str | None = None) -> tuple[list[str], list[dict[str, Any]]]:
     """(months looked at, late/missing rows) for the given months ('YYYY-MM'; default: the latest
     tracked month) and cities (default: all)."""
-    run = _duckdb_query(paths) if target == "duckdb" else _pg_query(pg_dsn)
+    run = warehouse_target.query(paths, target, pg_dsn)
     if not months:
         latest = run("select max(period_month) from marts.mart_submission_status", [])
         months = [latest[0][0].isoformat()[:7]] if latest and latest[0][0] else []
@@ -38,23 +39,6 @@ def attention(paths: Paths, months: list[str] | None = None, cities: list[str] |
         args += cities
     sql += " order by city, period_month, status, department_code, kind"
     return months, [dict(zip(COLUMNS, row)) for row in run(sql, args)]
-
-
-def _duckdb_query(paths: Paths):
-    def run(sql: str, args: list[Any]) -> list[tuple]:
-        import duckdb
-        with duckdb.connect(str(paths.published_db), read_only=True) as con:
-            return con.execute(sql.replace("%s", "?"), args).fetchall()
-    return run
-
-
-def _pg_query(pg_dsn: str | None):
-    def run(sql: str, args: list[Any]) -> list[tuple]:
-        from warehouse.postgres import connect as pg
-        with pg.connect(pg_dsn or pg.dsn()) as con, con.cursor() as cur:
-            cur.execute(sql, args)
-            return cur.fetchall()
-    return run
 
 
 def notice(months: list[str], rows: list[dict[str, Any]]) -> Notice | None:

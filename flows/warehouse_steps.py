@@ -2,8 +2,8 @@
 
 plan -> build -> audit -> publish -> docs (dbt docs + dashboard), and track (the late/missing
 notice) after publish.
-The target is CAMPAIGN_TARGET: duckdb (default; candidate file, atomic rename) or postgres
-(candidate schemas, one swapping transaction; warehouse.postgres.publish).
+The target is CAMPAIGN_TARGET (warehouse.target): duckdb (default; candidate file, atomic
+rename) or postgres (candidate schemas, one swapping transaction).
 """
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ from typing import Any, Iterable
 from ingest import config
 from flows import notify, tracking
 from ingest.slices import from_dict, parse_slice
+from warehouse import target
 
 log = logging.getLogger(__name__)
-
-
-def _target() -> str:
-    from warehouse.postgres import connect as pg
-    return pg.target()
 
 
 def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -33,7 +29,7 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, 
     submissions = [s for e in extras for s in e.get("submissions", [])]
     months = sorted({s["month"] for s in submissions if s.get("month")} | {x.month for x in slices if x.month})
     cities = sorted({x.city for x in slices if x.city}) if all(x.city for x in slices) else []
-    result = {"target": _target(), "full_refresh": sl.full_refresh or any(x.full_refresh for x in slices),
+    result = {"target": target.current(), "full_refresh": sl.full_refresh or any(x.full_refresh for x in slices),
               "slices": [x.to_dict() for x in slices], "submissions": len(submissions),
               "months": months, "cities": cities}
     log.info("warehouse plan: %s", result)
@@ -41,45 +37,24 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, 
 
 
 def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
-    paths = config.paths(home)
-    if plan_doc["target"] == "postgres":
-        from warehouse.postgres.publish import build_postgres
-        return build_postgres(paths, full_refresh=plan_doc["full_refresh"])
-    from warehouse.duck import build as build_duckdb
-    return str(build_duckdb(paths, full_refresh=plan_doc["full_refresh"]))
+    return target.build(config.paths(home), plan_doc["target"], full_refresh=plan_doc["full_refresh"])
 
 
-def audit(home: str | Path, target: str, run_id: str) -> int:
+def audit(home: str | Path, target_name: str, run_id: str) -> int:
     """The GX gate on the candidate; raises AuditFailed (never retried) unless it passes."""
-    paths = config.paths(home)
-    if target == "postgres":
-        from expectations import build_data_docs, raise_on_failure
-        from warehouse.duck import docs_dir
-        from warehouse.postgres.publish import audit_postgres
-        report = audit_postgres(paths, run_id)
-        build_data_docs(report, docs_dir(paths, run_id))
-        raise_on_failure(report)
-    else:
-        from warehouse.duck import audit as audit_duckdb
-        report = audit_duckdb(paths, run_id)
-    return len(report.records)
+    return len(target.audit(config.paths(home), target_name, run_id).records)
 
 
-def publish(home: str | Path, target: str) -> str:
-    paths = config.paths(home)
-    if target == "postgres":
-        from warehouse.postgres.publish import publish_postgres
-        return publish_postgres(paths)
-    from warehouse.duck import publish as publish_duckdb
-    return str(publish_duckdb(paths))
+def publish(home: str | Path, target_name: str) -> str:
+    return target.publish(config.paths(home), target_name)
 
 
-def docs(home: str | Path, target: str) -> str:
+def docs(home: str | Path, target_name: str) -> str:
     """What readers see after a publish: dbt's documentation and the scorecard dashboard, rebuilt
     from the published marts under $CAMPAIGN_HOME/site (dashboard.publish_site)."""
     from dashboard import publish_site
 
-    site = publish_site(config.paths(home).home, target)
+    site = publish_site(config.paths(home).home, target_name)
     log.info("dashboard and dbt docs: %s", site)
     return str(site)
 

@@ -1,4 +1,5 @@
-"""python -m ingest load PATH... [--json] | discover | summary — the same code the DAGs call.
+"""python -m ingest load PATH... [--json] | discover — the same code the DAGs call (the run's
+summary: python -m flows summary).
 
 Exit status: 0 when every file got a receipt (accepted, refused or duplicate: refusals are
 outcomes); 2 on an operational failure (no hash key, a locked database, a path that is not
@@ -25,8 +26,6 @@ def main(argv: list[str] | None = None) -> int:
     ld.add_argument("--json", action="store_true", help="print receipts as JSON lines")
     ld.add_argument("--run-id", default="cli")
     sub.add_parser("discover", help="list files waiting in landing/")
-    sm = sub.add_parser("summary", help="summary of the latest run")
-    sm.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     paths = config.paths(args.home)
@@ -34,11 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "discover":
         from ingest.pipeline import discover
         print("\n".join(discover(paths.landing)))
-        return 0
-    if args.cmd == "summary":
-        from flows.summary import render, summarise
-        s = summarise(paths)
-        print(json.dumps(s, ensure_ascii=False, indent=1, default=str) if args.json else render(s))
         return 0
     return _load(paths, args.paths, args.json, args.run_id)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
 import shutil
 import uuid
@@ -17,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from ingest import config, readers, registry as registry_mod
+from ingest import config, gate, readers, registry as registry_mod
 from ingest.raw import history, load
 from ingest.files import metadata, safety
 from ingest.errors import FileRefused, IngestError
@@ -89,7 +88,8 @@ def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Re
         return duplicate
     receipt.submission_id = receipt.content_sha256[:16]
     try:
-        return _stage_file(con, rel, source, receipt, today, paths)
+        safety.check_size(source, receipt.source_file)
+        return stage_file(con, rel, source, receipt, today, paths)
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, source, con)
@@ -139,21 +139,11 @@ def _refuse(receipt: Receipt, refused: FileRefused) -> None:
     receipt.parts = []
 
 
-def _stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> StagedFile:
+def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> StagedFile:
+    """A file read, checked and staged on `con`, its period settled (nothing committed)."""
     label = receipt.source_file
-    safety.check_size(source, label)
-    reg = registry_mod.load()
-    table = choose(readers.read(source, label), label)
-    if table is None:
-        raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头"
-                          "(如“项目编号”“身份证号”“问题编号”),不是可接收的报送文件", file=label)
-    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
-    receipt.city, receipt.department_code, receipt.kind, receipt.sheet = \
-        meta.city, meta.department_code, meta.kind, table.sheet
-    parser = RowParser(table, reg, meta.city, config.hash_key(), today)
-    writer = load.FileLoad(con, table.contract)
+    table, meta, parser, writer, reg = stage_rows(con, rel, source, receipt, today)
     try:
-        _stage(table, parser, writer, receipt)
         receipt.rows_skipped = table.skipped
         if receipt.rows_found == 0:
             raise FileRefused("no_rows", "文件有表头但没有数据行", file=label)
@@ -168,6 +158,30 @@ def _stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, p
     except BaseException:
         writer.abort()
         raise
+
+
+def stage_rows(con, rel: str, source: Path, receipt: Receipt, today: dt.date, key: bytes | None = None):
+    """Read a file, find its table and metadata, run the row rules and stage the rows on `con`:
+    how ingest, the gate's prevalidation (ingest.batch) and peek_month all stage a file.
+    key: the personal-data key (default the configured one). Returns (table, metadata, parser,
+    writer, registry)."""
+    label = receipt.source_file
+    reg = registry_mod.load()
+    table = choose(readers.read(source, label), label)
+    if table is None:
+        raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头"
+                          "(如“项目编号”“身份证号”“问题编号”),不是可接收的报送文件", file=label)
+    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
+    receipt.city, receipt.department_code, receipt.kind, receipt.sheet = \
+        meta.city, meta.department_code, meta.kind, table.sheet
+    parser = RowParser(table, reg, meta.city, key or config.hash_key(), today)
+    writer = load.FileLoad(con, table.contract)
+    try:
+        _stage(table, parser, writer, receipt)
+    except BaseException:
+        writer.abort()
+        raise
+    return table, meta, parser, writer, reg
 
 
 def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths) -> None:
@@ -195,20 +209,13 @@ def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths) -> Non
         raise
 
 
-def gate_enabled() -> bool:
-    """The GX submission gate runs unless CAMPAIGN_SUBMISSION_GATE is off."""
-    return os.environ.get("CAMPAIGN_SUBMISSION_GATE", "on").strip().lower() not in {"off", "0", "false", "no"}
-
-
 def _submission_gate(writer: load.FileLoad, parser: RowParser, receipt: Receipt, today: dt.date,
                      paths: config.Paths) -> None:
-    """The GX submission gate on the staged rows (expectations.gate.submission): it may quarantine more
-    rows or refuse the file. Optional: CAMPAIGN_SUBMISSION_GATE=off skips it. Imported only here,
-    never with this module: GX takes seconds to import."""
-    if not gate_enabled():
+    """The GX submission gate on the staged rows (ingest.gate): it may quarantine more rows or
+    refuse the file."""
+    if not gate.enabled():
         return
-    from expectations.gate.submission import gate_stage
-    _keep(writer, receipt, "rejected", gate_stage(writer, parser.header, receipt, today, paths))
+    _keep(writer, receipt, "rejected", gate.check(writer, parser.header, receipt, today, paths))
     receipt.rejected.sort(key=lambda r: r.row)
 
 
@@ -314,22 +321,15 @@ def _move(paths: config.Paths, source: Path, archived: str | None) -> None:
 
 def peek_month(source: Path, rel: str) -> str | None:
     """The reporting month (YYYY-MM; YYYY for an annual export) ingest would settle for a file
-    in landing, without loading it; None when it cannot be settled."""
+    in landing, without loading it (staged on a scratch database); None when it cannot be settled."""
     import duckdb
 
-    from ingest.contracts import all_contracts
+    receipt = Receipt(receipt_id="peek", run_id="peek", source_file=rel, content_sha256="",
+                      submission_id=None, received_at=dt.datetime.now())
     try:
-        reg = registry_mod.load()
-        table = choose(readers.read(source, rel), rel)
-        if table is None:
-            return None
-        meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
-        parser = RowParser(table, reg, meta.city, b"peek", dt.date.today())
         with duckdb.connect() as con:
-            con.execute((Path(load.__file__).parent / "schema.sql").read_text(encoding="utf-8"))
-            writer = load.FileLoad(con, all_contracts()[table.contract.kind])
-            for chunk in table.data_chunks():
-                writer.add(parser.parse_chunk(chunk)[0])
+            con.execute(load.SCHEMA_SQL)
+            table, meta, parser, writer, _ = stage_rows(con, rel, source, receipt, dt.date.today(), key=b"peek")
             period = metadata.settle(meta, table.contract, writer.month_counts(table.contract.period_date_fields),
                                      parser.periods, rel, dt.date.today())
             writer.abort()

@@ -16,9 +16,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Mapping
 
 from ingest import config, registry as registry_mod
+from ingest.contracts import KINDS
 from ingest.errors import ConfigError
 
-KINDS = ("investment", "volunteer", "issue")
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH_RE = re.compile(MONTH_PATTERN)
 

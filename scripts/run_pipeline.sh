@@ -37,8 +37,8 @@ if ! "$venv/python" "$repo/scripts/airflow_commands.py" \
     "dags test campaign_ingest" \
     "dags test campaign_warehouse" 3>&1 >>"$log" 2>&1; then
   tail -n 60 "$log"; echo "FAILED (full log: $log)"
-  "$venv/python" -m ingest summary || true  # what loaded, and a failed quality audit with its Data Docs
+  "$venv/python" -m flows summary || true  # what loaded, and a failed quality audit with its Data Docs
   exit 1
 fi
 echo "Airflow log of this run: $log"
-"$venv/python" -m ingest summary
+"$venv/python" -m flows summary

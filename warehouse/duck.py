@@ -81,7 +81,7 @@ def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
     """One `dbt build` (models, tests, unit tests) into the DuckDB candidate. An incremental build
     tells dbt where the candidate's volunteer rows end (VOLUNTEER_ROWS_SINCE), so that the data
     tests of stg_volunteer check only the rows it adds (dbt_project/macros/new_rows_only.sql)."""
-    env, target_path, log_path = _dbt_setup(paths)
+    env, target_path, log_path = dbt_setup(paths)
     since = None if full_refresh else staged_volunteer_rows_since(paths.candidate_db)
     if since:
         env[VOLUNTEER_ROWS_SINCE] = since
@@ -109,7 +109,7 @@ def dbt_parse(paths: Paths) -> bool:
     works in a folder of its own; the file is renamed into place whole, and only while the build
     has none, so a build that starts first simply parses on its own (dbt checks any saved parse
     against the project, settings and dbt version before using it). True if it was put in place."""
-    env, target, _ = _dbt_setup(paths)
+    env, target, _ = dbt_setup(paths)
     saved, work = target / "partial_parse.msgpack", paths.home / "dbt" / "parse"
     if saved.exists():
         return False
@@ -125,7 +125,7 @@ def dbt_parse(paths: Paths) -> bool:
     return True
 
 
-def _dbt_setup(paths: Paths) -> tuple[dict[str, str], Path, Path]:
+def dbt_setup(paths: Paths) -> tuple[dict[str, str], Path, Path]:
     """The build's dbt environment, target path and log path."""
     return ({"CAMPAIGN_RAW_DB": str(paths.raw_db), "CAMPAIGN_DBT_DUCKDB_PATH": str(paths.candidate_db)},
             paths.home / "dbt" / "target", paths.home / "dbt" / "logs")
@@ -158,7 +158,7 @@ def audit(paths: Paths, run_id: str) -> AuditReport:
     _checkpoint(candidate)
     report = audit_warehouse(candidate, run_id, raw_db=paths.raw_db)
     docs = build_data_docs(report, docs_dir(paths, run_id))
-    _prune_docs(docs.parent.parent)
+    prune_docs(docs.parent.parent)
     con = load.connect(paths.raw_db)
     try:
         store.record_audit(con, report.records, target="duckdb")
@@ -204,7 +204,7 @@ def add_audit_to_quality_mart(paths: Paths, run_id: str) -> int:
     return added
 
 
-def _prune_docs(root: Path) -> None:
+def prune_docs(root: Path) -> None:
     """Keep the Data Docs of the last CAMPAIGN_DATA_DOCS_KEEP runs (default 30; ~5 MB each)."""
     keep = int(os.environ.get("CAMPAIGN_DATA_DOCS_KEEP", "30"))
     runs = sorted((d for d in root.iterdir() if (d / "index.html").is_file()), key=lambda d: d.stat().st_mtime,

@@ -13,54 +13,22 @@ import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
 
+from ..gx import column_of, exception_message, new_context
+from ..store import ExpectationRecord
 from . import certificate
-from .suites import (
-    CITY_NAMES_PARAM,
-    CITY_NAMES_SQL,
-    DATE_MAX_PARAM,
-    DATE_MIN_PARAM,
-    DATE_RANGE_SQL,
-    DEPARTMENT_CODES_PARAM,
-    DEPARTMENT_CODES_SQL,
-    SUITES,
-)
+from .specs import CITY_NAMES_SQL, DATE_RANGE_SQL, DEPARTMENT_CODES_SQL, SUITES
+from .vocabulary import CITY_NAMES_PARAM, DATE_MAX_PARAM, DATE_MIN_PARAM, DEPARTMENT_CODES_PARAM
 
 logger = logging.getLogger(__name__)
 
 SAMPLE_SIZE = 5  # unexpected rows kept per expectation in the report
 DOCS_SITE = "audit_docs"
-
-
-@dataclass(frozen=True)
-class ExpectationRecord:
-    """One expectation's outcome, flat enough to store as a row."""
-
-    gate: str
-    suite: str
-    expectation: str  # GX type, or "table_readable" when the query itself failed
-    column: str | None  # "a,b" for compound expectations
-    success: bool
-    unexpected_count: int | None
-    element_count: int | None
-    run_id: str
-    checked_at: datetime
-    sample: str | None = None  # JSON: first unexpected rows/values, or missing columns
-    error: str | None = None  # exception raised while evaluating
-    # What the validated data was (submission gate: one file; mart gate: the whole warehouse).
-    city: str | None = None
-    department_code: str | None = None
-    kind: str | None = None
-    period_month: date | None = None
-    submission_id: str | None = None
-    source_file: str | None = None
-    action: str = "none"  # none | quarantined | refused | blocked_publish
-    reason_code: str | None = None
 
 
 @dataclass
@@ -159,7 +127,7 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
             except duckdb.Error as exc:
                 records.append(unreadable(spec.name, exc))
 
-    context = _new_context()
+    context = new_context()
     datasource = context.data_sources.add_pandas(name="marts")
     import great_expectations as gx
     from great_expectations.core.run_identifier import RunIdentifier
@@ -245,23 +213,10 @@ def build_data_docs(report: AuditReport, out_dir: str | Path) -> Path:
     return out / "index.html"
 
 
-def _new_context() -> Any:
-    # GX logs hundreds of INFO lines on import; keep task logs readable unless configured.
-    gx_logger = logging.getLogger("great_expectations")
-    if gx_logger.level == logging.NOTSET:
-        gx_logger.setLevel(logging.WARNING)
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm in task logs
-    return context
-
-
 def _record(gate: str, suite: str, r: Any, run_id: str, checked_at: datetime) -> ExpectationRecord:
     kwargs = r.expectation_config.kwargs
     res = r.result or {}
-    column = _column_of(kwargs)
+    column = column_of(kwargs)
     return ExpectationRecord(
         gate=gate,
         suite=suite,
@@ -273,15 +228,9 @@ def _record(gate: str, suite: str, r: Any, run_id: str, checked_at: datetime) ->
         run_id=run_id,
         checked_at=checked_at,
         sample=None if r.success else _sample(res),
-        error=_exception_message(r.exception_info),
+        error=exception_message(r.exception_info),
         action="none" if r.success else "blocked_publish",
     )
-
-
-def _column_of(kwargs: dict[str, Any]) -> str | None:
-    """The column(s) an expectation checks: 'a', or 'a,b' for pairs and compound keys."""
-    pair = [kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)]
-    return kwargs.get("column") or ",".join(kwargs.get("column_list") or pair) or None
 
 
 def _sample(res: dict[str, Any]) -> str | None:
@@ -306,14 +255,3 @@ def _jsonable(value: Any) -> Any:
         text = value.isoformat()
         return text[:10] if text.endswith("T00:00:00") else text
     return value if isinstance(value, (int, float, str, bool)) else str(value)
-
-
-def _exception_message(info: dict[str, Any] | None) -> str | None:
-    """GX gives either one exception dict or one per metric id."""
-    if not info:
-        return None
-    candidates = [info] if "raised_exception" in info else list(info.values())
-    for c in candidates:
-        if isinstance(c, dict) and c.get("raised_exception"):
-            return str(c.get("exception_message"))
-    return None

@@ -1,11 +1,9 @@
 """The submission gate for a batch of files at once: a few GX runs per kind instead of one per
-file (see ``expectations.gate.submission``, "Cost").
+file (see ``expectations.gate.stage``, "Cost").
 
-``cache_verdicts`` takes the staged files of a batch (``submission.stage_input``), validates the
-files of one kind together and caches each file's verdict for its gate.
-``prevalidate`` does the same for files still in landing, staging them on a scratch in-memory
-database (nothing is loaded, moved or written outside the cache). What a file gets is exactly
-what validating it alone gives:
+``cache_verdicts`` takes the staged files of a batch (``stage.stage_input``), validates the
+files of one kind together and caches each file's verdict for its gate. What a file gets is
+exactly what validating it alone gives:
 - row-wise expectations run once over the files' rows side by side, a ``_file`` column telling
   them apart; each file takes its own unexpected rows, counts and success; those that compare
   with the file's reporting month run once per month;
@@ -18,77 +16,30 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import submission as gate
-from .submission import AGGREGATES, PERIOD, ROWS, Outcome, Staged, Verdict
+from . import cache, run
+from .run import AGGREGATES, PERIOD, ROWS
+from .verdict import Outcome, Staged, Verdict
 
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger(__name__)
 FILE_COLUMN = "_file"
-PREPASS_MAX_BYTES = 4 * 2**20   # larger files skip prevalidate: reading them twice costs more than a GX run
 
 
-def cache_verdicts(home: str | Path | None, staged: list[Staged]) -> int:
+def cache_verdicts(cache_dir: Path, staged: list[Staged]) -> int:
     """Validate the staged files together; cache each verdict for the file's gate. Returns the
     number of verdicts cached."""
-    from ingest import config
-
-    cache_dir = config.paths(home).home / "quality" / "submission_gate"
-    gate.prune_cache(cache_dir)
+    cache.prune_cache(cache_dir)
     verdicts = validate_staged(staged)
     for verdict in verdicts:
-        gate.save_verdict(cache_dir, verdict)
+        cache.save_verdict(cache_dir, verdict)
     logger.info("submission gate: %d verdicts cached for %d file(s) validated together", len(verdicts), len(staged))
     return len(verdicts)
-
-
-def prevalidate(home: str | Path | None = None, rels: list[str] | None = None, today: date | None = None) -> int:
-    """``cache_verdicts`` for the files waiting in landing (or `rels`), staged on a scratch database."""
-    from ingest import config, pipeline
-
-    paths = config.paths(home)
-    rels = rels if rels is not None else pipeline.discover(paths.landing)
-    return cache_verdicts(paths.home, collect(paths, rels, today or date.today()))
-
-
-def collect(paths: Any, rels: list[str], day: date) -> list[Staged]:
-    """Each file's staged rows, as ingest would stage them, on a scratch in-memory database
-    (files ingest would refuse before the gate, or too large, are left out)."""
-    import duckdb
-
-    from ingest.raw import load
-    from ingest import pipeline
-    from ingest.files import safety
-    from ingest.errors import IngestError
-    from ingest.raw.receipt import Receipt
-
-    staged: list[Staged] = []
-    with duckdb.connect() as scratch:
-        scratch.execute(load.SCHEMA_SQL)
-        for rel in rels:
-            try:
-                source = safety.check_name(rel, paths.landing)  # the same guard as the real load
-                if source.stat().st_size > PREPASS_MAX_BYTES:
-                    continue
-                sha = safety.sha256_file(source)
-            except (IngestError, OSError) as exc:
-                logger.info("prevalidate %s: skipped (%s)", rel, exc)
-                continue
-            receipt = Receipt(receipt_id="prevalidate", run_id="prevalidate", source_file=safety.display_name(rel),
-                              content_sha256=sha, submission_id=sha[:16], received_at=datetime.now())
-            try:
-                file = pipeline._stage_file(scratch, rel, source, receipt, day, paths)
-            except (IngestError, OSError, ValueError) as exc:
-                logger.info("prevalidate %s: not validated (%s)", rel, exc)
-                continue
-            staged.append(gate.stage_input(file.writer, receipt, day))
-            file.writer.abort()
-    return staged
 
 
 def validate_staged(staged: list[Staged]) -> list[Verdict]:
@@ -108,15 +59,15 @@ def validate_staged(staged: list[Staged]) -> list[Verdict]:
 
 def validate_files(kind: str, frames: list[pd.DataFrame], params: list[dict[str, datetime]],
                    keys: list[str]) -> list[Verdict]:
-    """Each frame's verdict, as ``gate.validate`` gives it for that frame alone: the row-wise
+    """Each frame's verdict, as ``run.validate`` gives it for that frame alone: the row-wise
     expectations in one GX run over all frames, those against the reporting month in one run per
     month, the aggregates per frame."""
     import time
 
     if len(frames) == 1:
-        return [gate.validate(kind, frames[0], params[0], keys[0])]
+        return [run.validate(kind, frames[0], params[0], keys[0])]
     started = time.perf_counter()
-    suite_parts = gate.parts(kind)
+    suite_parts = run.parts(kind)
     shared: dict[str, list[list[Outcome]]] = {}
     if ROWS in suite_parts:
         if (rows := _row_wise(kind, frames, params[0], ROWS)) is None:
@@ -138,7 +89,7 @@ def validate_files(kind: str, frames: list[pd.DataFrame], params: list[dict[str,
         t = time.perf_counter()
         taken = {part: iter(outcomes[i]) for part, outcomes in shared.items()}
         if AGGREGATES in suite_parts:
-            taken[AGGREGATES] = iter([gate._outcome(r) for r in gate.run_suite(kind, frame, params[i], AGGREGATES)])
+            taken[AGGREGATES] = iter([run.outcome(r) for r in run.run_suite(kind, frame, params[i], AGGREGATES)])
         outcomes = [next(taken[part]) for part in suite_parts]
         verdicts.append(Verdict(key, kind, outcomes, seconds + time.perf_counter() - t))
     return verdicts
@@ -147,7 +98,7 @@ def validate_files(kind: str, frames: list[pd.DataFrame], params: list[dict[str,
 def _one_by_one(kind: str, frames: list[pd.DataFrame], params: list[dict[str, datetime]],
                 keys: list[str]) -> list[Verdict]:
     logger.info("submission gate: %s results could not be split by file; validating one by one", kind)
-    return [gate.validate(kind, f, p, k) for f, p, k in zip(frames, params, keys)]
+    return [run.validate(kind, f, p, k) for f, p, k in zip(frames, params, keys)]
 
 
 def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime],
@@ -159,12 +110,12 @@ def _row_wise(kind: str, frames: list[pd.DataFrame], params: dict[str, datetime]
     from great_expectations.expectations.row_conditions import deserialize_row_condition
 
     combined = pd.concat([f.assign(**{FILE_COLUMN: i}) for i, f in enumerate(frames)], ignore_index=True)
-    results = gate.run_suite(kind, combined, params, part, (FILE_COLUMN, "row_number"))
+    results = run.run_suite(kind, combined, params, part, (FILE_COLUMN, "row_number"))
     engine = PandasExecutionEngine()
     per_file: list[list[Outcome]] = [[] for _ in frames]
     for r in results:
         listed = (r.result or {}).get("unexpected_index_list")
-        base = gate._outcome(r, [])
+        base = run.outcome(r, [])
         if base.error or (not r.success and not listed):
             return None
         by_file: dict[int, list[int]] = defaultdict(list)

@@ -118,6 +118,11 @@ class FileLoad:
             self.staged -= len(hits)
         return hits
 
+    def take_rows(self, rows: list[int]) -> list[tuple]:
+        """The rows with these row numbers, removed from the stage."""
+        return self._take(f"select row_number from {STAGE} where list_contains(?, row_number) order by row_number",
+                          [rows])
+
     def reject_duplicates(self, fields: list[str]) -> list[tuple[int, str]]:
         key = " || '/' || ".join(f'cast("{f}" as varchar)' for f in fields)
         return self._take(f"""select row_number, key from (

@@ -8,7 +8,8 @@ import json
 import subprocess
 import sys
 
-from bench.run_bench import FIGURES, TARGETS, TINY
+from bench.report import TARGETS
+from bench.run_bench import FIGURES, TINY
 from ingest.config import REPO_ROOT
 
 

@@ -112,7 +112,7 @@ def test_bad_run_changes_nothing_then_a_fixed_run_publishes_under_readers(tmp_pa
     latest = json.loads((home / "quality" / "latest_audit.json").read_text(encoding="utf-8"))
     assert latest["run_id"] == "wh-2" and not latest["success"]
     assert Path(latest["data_docs"]).is_file() and "wh-2" in latest["data_docs"]
-    summary = subprocess.run([sys.executable, "-m", "ingest", "--home", str(home), "summary"], cwd=REPO, env=env(),
+    summary = subprocess.run([sys.executable, "-m", "flows", "--home", str(home), "summary"], cwd=REPO, env=env(),
                              capture_output=True, text=True, check=True).stdout
     assert "FAILED, nothing published: fct_volunteer_hours_daily: expect_column_values_to_be_between" in summary
     assert f"GX Data Docs: {latest['data_docs']}" in summary

@@ -102,7 +102,7 @@ def test_issue_ledger_contradictions_are_quarantined(tmp_path):
 def test_a_row_wise_suite_validated_in_chunks_decides_as_the_whole_file(tmp_path, monkeypatch):
     """The issue suite runs over the stage in chunks (memory); its verdict is the whole file's:
     the same rows quarantined with the same reasons and values, the same counts in the store."""
-    from expectations.gate import submission
+    from expectations.gate import stage
 
     body = ISSUE_CSV.splitlines()[1:]
     lines = [ISSUE_CSV.splitlines()[0]] + [
@@ -110,7 +110,7 @@ def test_a_row_wise_suite_validated_in_chunks_decides_as_the_whole_file(tmp_path
     text = "\n".join(lines) + "\n"
     outcomes = {}
     for label, chunk_rows in (("whole", 10_000_000), ("chunks", 2048)):
-        monkeypatch.setattr(submission, "CHUNK_ROWS", chunk_rows)
+        monkeypatch.setattr(stage, "CHUNK_ROWS", chunk_rows)
         home = tmp_path / label
         r = ingest_file(put(home, ISSUE_REL, text), home, run_id="t", today=TODAY)
         rejected = [(q.row, q.field, q.value, q.reason_code) for q in r.rejected]
@@ -130,7 +130,8 @@ def test_personal_data_left_in_rows_refuses_the_file():
     and no message or sample repeats the number."""
     import pandas as pd
 
-    from expectations.gate.submission import Context, check
+    from expectations.gate.decision import check
+    from expectations.gate.verdict import Context
 
     df = pd.DataFrame({"row_number": [2, 3], "volunteer_key": ["a" * 64, "b" * 64],
                        "masked_name": ["张*", "李*"], "masked_phone": ["138****5678", "13912345678"],
@@ -152,7 +153,7 @@ def test_gate_is_optional_and_never_imported_with_ingest(tmp_path, monkeypatch):
     monkeypatch.setenv("CAMPAIGN_SUBMISSION_GATE", "off")
     r = ingest_file(put(tmp_path, INVEST_REL, INVEST_CSV), tmp_path, today=TODAY)
     assert (r.status, r.rows_loaded, r.rows_quarantined) == ("accepted", 3, 0)
-    code = ("import sys, ingest.pipeline, ingest.cli, warehouse.duck, expectations, expectations.gate.submission;"
+    code = ("import sys, ingest.pipeline, ingest.cli, warehouse.duck, expectations, expectations.gate.stage, expectations.gate.batch, ingest.gate, ingest.batch;"
             "assert 'great_expectations' not in sys.modules, 'GX imported at module import'")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=REPO)
 
@@ -161,7 +162,7 @@ def test_rerun_replaces_a_files_results_instead_of_adding(tmp_path):
     import duckdb
 
     from expectations import store
-    from expectations.audit.runner import ExpectationRecord
+    from expectations.store import ExpectationRecord
 
     now = dt.datetime.now(dt.timezone.utc)
     rec = [ExpectationRecord("submission", "submission_issue", "expect_x", "c", True, 0, 3, run, now,
@@ -179,7 +180,7 @@ def test_batch_prevalidation_spares_each_file_step_the_gx_import(tmp_path):
     env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key"}
     pre = subprocess.run([sys.executable, "-c", f"""
 import datetime as dt
-from expectations.gate.batch import prevalidate
+from ingest.batch import prevalidate
 print(prevalidate({str(tmp_path)!r}, today=dt.date(2026, 1, 1)))"""], cwd=REPO, env=env, capture_output=True,
                          text=True, check=True)
     assert pre.stdout.split() == ["1"]

@@ -34,13 +34,14 @@ def _landing(home):
 
 
 def test_verdicts_of_files_validated_together_equal_their_verdicts_alone(tmp_path):
-    from expectations.gate import submission as gate
-    from expectations.gate.batch import collect, validate_staged
+    from expectations.gate import run
+    from expectations.gate.batch import validate_staged
+    from ingest.batch import collect
 
     staged = collect(config.paths(tmp_path), _landing(tmp_path), TODAY)
     assert sorted(s.kind for s in staged) == ["investment"] * 2 + ["issue"] * 3
     together = {v.key: [dataclasses.asdict(o) for o in v.outcomes] for v in validate_staged(staged)}
-    alone = {s.key: [dataclasses.asdict(o) for o in gate.validate(s.kind, s.frame, s.params, s.key).outcomes]
+    alone = {s.key: [dataclasses.asdict(o) for o in run.validate(s.kind, s.frame, s.params, s.key).outcomes]
              for s in staged}
     assert together == alone
     failed = {o["reason_code"]: o["rows"] for outcomes in alone.values() for o in outcomes if not o["success"]}
@@ -54,7 +55,7 @@ def test_a_batch_loads_as_its_files_do_one_by_one(tmp_path, caplog):
     rels = _landing(one_by_one)
     shutil.copytree(one_by_one / "landing", batch / "landing")
     singles = {rel: ingest_file(rel, one_by_one, run_id="r") for rel in rels}
-    with caplog.at_level(logging.DEBUG, logger="expectations.gate.submission"):
+    with caplog.at_level(logging.DEBUG, logger="expectations.gate"):
         results = load_batch({"files": [{"rel": rel, "n": i, "of": len(rels)} for i, rel in enumerate(rels, 1)]},
                              batch, "r", lambda done: None)
     assert caplog.text.count("found in the batch cache") == len(rels)   # no file validated on its own
@@ -75,8 +76,8 @@ def test_a_suite_of_value_checks_validated_over_distinct_values_decides_as_over_
 
     import duckdb
 
-    from expectations.gate import submission as gate
-    from expectations.gate import distinct as submission_distinct
+    from expectations.gate import distinct, run, stage
+    from expectations.gate.verdict import Context, parameters
     from ingest.raw import load
     from ingest.contracts import all_contracts
 
@@ -90,12 +91,12 @@ def test_a_suite_of_value_checks_validated_over_distinct_values_decides_as_over_
     rows = [(n, *odd.get(n, odd[8] if n % 1000 == 8 else good)) for n in range(2, 3002)]
     con.executemany(f"insert into {load.STAGE} (row_number, volunteer_key, masked_name, masked_phone, team, "
                     "activity, category) values (?, ?, ?, ?, ?, ?, ?)", rows)
-    params = gate.parameters(gate.Context("volunteer", "c", "d", dt.date(2022, 5, 1), "s", "f", "r", TODAY))
-    names = submission_distinct.columns("volunteer", con)
+    params = parameters(Context("volunteer", "c", "d", dt.date(2022, 5, 1), "s", "f", "r", TODAY))
+    names = distinct.columns("volunteer", con, load.STAGE)
     assert names == ["volunteer_key", "masked_name", "masked_phone", "team", "activity", "category"]
-    distinct = submission_distinct.validate("volunteer", con, names, params, "k")
-    by_rows = gate.validate_chunks("volunteer", gate._stage_frames(con, False), params, "k")
-    assert [dataclasses.asdict(o) for o in distinct.outcomes] == [dataclasses.asdict(o) for o in by_rows.outcomes]
-    failed = {o.column: (o.rows, o.unexpected_count, o.element_count) for o in distinct.outcomes if not o.success}
+    by_values = distinct.validate("volunteer", con, load.STAGE, names, params, "k")
+    by_rows = run.validate_chunks("volunteer", stage.stage_frames(con, load.STAGE, False), params, "k")
+    assert [dataclasses.asdict(o) for o in by_values.outcomes] == [dataclasses.asdict(o) for o in by_rows.outcomes]
+    failed = {o.column: (o.rows, o.unexpected_count, o.element_count) for o in by_values.outcomes if not o.success}
     assert failed == {"volunteer_key": ([7], 1, 3000), "masked_phone": ([8, 1008, 2008], 3, 3000),
                       "team": ([2999], 1, 3000)}

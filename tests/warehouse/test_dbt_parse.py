@@ -6,13 +6,13 @@ import logging
 
 from ingest.config import paths as make_paths
 from warehouse.dbt import run_dbt
-from warehouse.duck import _dbt_setup, dbt_parse
+from warehouse.duck import dbt_setup, dbt_parse
 
 
 def test_the_build_reuses_the_parse_made_ahead_of_it(tmp_path, caplog):
     paths = make_paths(tmp_path)
     assert dbt_parse(paths)
-    env, target, logs = _dbt_setup(paths)
+    env, target, logs = dbt_setup(paths)
     assert (target / "partial_parse.msgpack").is_file() and not (tmp_path / "dbt" / "parse").exists()
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="warehouse.dbt"):

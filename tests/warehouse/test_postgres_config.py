@@ -1,4 +1,4 @@
-"""The PostgreSQL target's settings: CAMPAIGN_TARGET, CAMPAIGN_PG_DSN, the BI role, the lock timeout."""
+"""The PostgreSQL target's settings: CAMPAIGN_PG_DSN, the BI role, the lock timeout."""
 from __future__ import annotations
 
 import pytest
@@ -6,22 +6,6 @@ import pytest
 from warehouse.postgres import connect as pg
 from ingest.errors import ConfigError
 from tests.pg_warehouse import drop_database, new_database, pg_rows
-
-
-@pytest.mark.parametrize("value, expected", [(None, "duckdb"), ("", "duckdb"), ("postgres", "postgres"),
-                                             (" PostgreS ", "postgres"), ("duckdb", "duckdb")])
-def test_target_from_environment(monkeypatch, value, expected):
-    if value is None:
-        monkeypatch.delenv("CAMPAIGN_TARGET", raising=False)
-    else:
-        monkeypatch.setenv("CAMPAIGN_TARGET", value)
-    assert pg.target() == expected
-
-
-def test_unknown_target_is_refused(monkeypatch):
-    monkeypatch.setenv("CAMPAIGN_TARGET", "snowflake")
-    with pytest.raises(ConfigError, match="CAMPAIGN_TARGET='snowflake'"):
-        pg.target()
 
 
 def test_dsn_feeds_the_dbt_profile_and_never_shows_its_password(monkeypatch):

@@ -205,7 +205,7 @@ def test_warehouse_cli_is_documented():
 
 
 def test_data_docs_of_old_runs_are_pruned(tmp_path, monkeypatch):
-    from warehouse.duck import _prune_docs
+    from warehouse.duck import prune_docs
 
     for i, run in enumerate(("r1", "r2", "r3")):
         (tmp_path / run).mkdir()
@@ -213,5 +213,5 @@ def test_data_docs_of_old_runs_are_pruned(tmp_path, monkeypatch):
         os.utime(tmp_path / run, (1_000_000 + i, 1_000_000 + i))
     (tmp_path / "static").mkdir()  # not a run's site: left alone
     monkeypatch.setenv("CAMPAIGN_DATA_DOCS_KEEP", "2")
-    _prune_docs(tmp_path)
+    prune_docs(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r2", "r3", "static"]

@@ -1,4 +1,5 @@
-"""PostgreSQL target settings and connections: CAMPAIGN_TARGET, CAMPAIGN_PG_DSN, the BI role.
+"""PostgreSQL settings and connections: CAMPAIGN_PG_DSN, the BI role, the lock timeout (the choice
+of target is warehouse.target).
 
 Read from the environment when called, never at import time. psycopg2 is imported lazily.
 """
@@ -17,21 +18,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TARGETS = ("duckdb", "postgres")
 DEFAULT_DSN = "postgresql://postgres@127.0.0.1:5432/campaign"
 DEFAULT_BI_ROLE = "campaign_bi"
 # Documented demo default; set CAMPAIGN_BI_PASSWORD in any real deployment.
 DEFAULT_BI_PASSWORD = "campaign_bi_demo"
 DEFAULT_LOCK_TIMEOUT = "5s"
 _IDENT_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def target() -> str:
-    """The warehouse target of this run: CAMPAIGN_TARGET (duckdb | postgres), default duckdb."""
-    value = os.environ.get("CAMPAIGN_TARGET", "duckdb").strip().lower() or "duckdb"
-    if value not in TARGETS:
-        raise ConfigError(f"CAMPAIGN_TARGET={value!r}: expected one of {', '.join(TARGETS)}")
-    return value
 
 
 def dsn() -> str:
