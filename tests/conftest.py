@@ -1,9 +1,13 @@
 """Shared fixtures: real files, real DuckDB, the real pipeline script through Airflow."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,3 +34,41 @@ def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
     import duckdb
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+class Webhook(ThreadingHTTPServer):
+    """A webhook receiver on 127.0.0.1 that keeps every request posted to it (headers, JSON body)
+    and answers `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.requests: list[tuple[dict, dict]] = []
+        requests = self.requests
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
+                requests.append((dict(self.headers), body))
+                self.send_response(status)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+    @property
+    def bodies(self) -> list[dict]:
+        return [body for _, body in self.requests]
+
+
+@pytest.fixture
+def webhook():
+    """A webhook receiver answering 200, shut down after the test."""
+    hook = Webhook()
+    yield hook
+    hook.shutdown()

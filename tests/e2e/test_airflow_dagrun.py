@@ -5,14 +5,10 @@ submission, in a failed batch, is still refused as an outcome with its receipt; 
 naming the failed files, and the notifier hears of each failure."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
@@ -26,20 +22,7 @@ FILES = ("格尔木市/市发改委/investment/2022年5月创建项目投资台�
          "射洪市/市文明办/volunteer/联系人名单.csv")
 
 
-def test_files_that_cannot_be_processed_fail_without_retry_and_are_named(tmp_path):
-    bodies: list[dict] = []
-
-    class Hook(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
-            bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(204)
-            self.end_headers()
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+def test_files_that_cannot_be_processed_fail_without_retry_and_are_named(tmp_path, webhook):
     demo, home = tmp_path / "demo", tmp_path / "home"
     generate(demo)
     for n, rel in enumerate(FILES):
@@ -50,13 +33,13 @@ def test_files_that_cannot_be_processed_fail_without_retry_and_are_named(tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
     env.update(CAMPAIGN_HOME=str(home), AIRFLOW_HOME=str(tmp_path / "airflow"), PYTHONPATH=str(REPO),
                AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"), AIRFLOW__CORE__LOAD_EXAMPLES="False",
-               CAMPAIGN_NOTIFY_WEBHOOK=f"http://127.0.0.1:{server.server_address[1]}/hook",
+               CAMPAIGN_NOTIFY_WEBHOOK=webhook.url,
                CAMPAIGN_INGEST_BATCH_FILES="2")
     airflow = str(REPO / ".venv" / "bin" / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     proc = subprocess.run([airflow, "dags", "test", "campaign_ingest"], env=env, capture_output=True, text=True,
                           timeout=600)
-    server.shutdown()
+    bodies = webhook.bodies
     assert proc.returncode != 0                                          # the run failed ...
     with sqlite3.connect(tmp_path / "airflow" / "airflow.db") as con:
         states = {(t, m): (s, n) for t, m, s, n in con.execute(

@@ -5,40 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import json
 import socketserver
 import threading
 from email.policy import default as default_policy
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 
 import pytest
 
 from flows import notify, tracking
+from tests.conftest import Webhook
 from ingest.faults import is_transient
-
-
-class Webhook(ThreadingHTTPServer):
-    def __init__(self, status: int = 200) -> None:
-        self.requests: list[tuple[dict, dict]] = []
-        requests = self.requests
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])).decode("utf-8"))
-                requests.append((dict(self.headers), body))
-                self.send_response(status)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
 
 
 class Smtp(socketserver.ThreadingTCPServer):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
+from tests.pg_warehouse import duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow
 
@@ -18,12 +18,6 @@ QUERIES = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OPEN = ("未整改", "整改中")
 STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
 FOUR = Decimal("0.0001")
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 @pytest.fixture(params=["duckdb", "postgres"])

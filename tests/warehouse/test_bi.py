@@ -18,19 +18,13 @@ import sqlalchemy as sa
 
 from warehouse.postgres import connect as pg
 from tests.conftest import REPO
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows
+from tests.pg_warehouse import duck_rows
 
 pytestmark = pytest.mark.slow
 
 QUERIES = sorted((REPO / "docs" / "queries").glob("*.sql"))
 MARTS = {"fct_investment", "fct_volunteer_hours", "fct_issue_closure", "dim_department", "dim_city", "dim_date",
          "dim_volunteer", "mart_department_scorecard"}
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 def duckdb_engine(db: Path, uri_only: bool = False) -> sa.Engine:

@@ -12,10 +12,7 @@ import json
 import pytest
 
 from ingest.config import Paths
-from tests.pg_warehouse import (
-    build_duckdb, build_postgres, decimal, demo_warehouses, drop_database, drop_demo_warehouses, ingest_all,
-    marts, write_volunteer_csv,
-)
+from tests.pg_warehouse import build_duckdb, build_postgres, decimal, drop_database, ingest_all, marts, write_volunteer_csv
 
 pytestmark = pytest.mark.slow
 TARGETS = ("duckdb", "postgres")
@@ -66,12 +63,6 @@ def _build_both(paths: Paths, dsn: str) -> dict:
     build_duckdb(paths)
     build_postgres(paths, dsn)
     return _state(paths, dsn)
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 @pytest.fixture(scope="module")

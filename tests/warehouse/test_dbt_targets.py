@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, marts, pg_rows
+from tests.pg_warehouse import marts, pg_rows
 
 pytestmark = pytest.mark.slow
 
@@ -21,12 +21,6 @@ REQUIRED_UNIT_TESTS = {
     "test_volunteer_hours_incremental_adds_new_rows_only", "test_star_levels_at_thresholds",
     "test_issue_overdue_flag", "test_times_reopened_and_latest_state", "test_scorecard_rank_ties",
 }
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 def _artifact(built, target: str, name: str) -> dict:

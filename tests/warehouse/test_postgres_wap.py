@@ -19,19 +19,13 @@ from warehouse.postgres import connect as pg
 from warehouse.postgres.roles import ensure_bi_role
 from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
 from tests.pg_warehouse import (
-    build_and_audit_postgres, build_postgres as build_audit_publish, demo_warehouses, drop_database,
-    drop_demo_warehouses, ingest_all, marts, pg_rows, write_volunteer_csv,
+    build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
+    write_volunteer_csv,
 )
 
 pytestmark = pytest.mark.slow
 PASSWORD = "bi-test-password"     # the demo warehouses' (tests/pg_warehouse.py)
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 @pytest.fixture(scope="module")
