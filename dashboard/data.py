@@ -12,9 +12,10 @@ from typing import Any, Mapping
 
 from dashboard import optional_marts
 from dashboard.source import Marts
+from ingest.contracts import stages
 
 Row = Mapping[str, Any]
-STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
+STAGES = stages()
 STAR_LEVELS = (1, 2, 3, 4, 5)
 RATE = Decimal("0.0001")  # rates have four decimals, as in the marts
 

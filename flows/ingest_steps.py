@@ -4,29 +4,8 @@ check_params -> discover (files in batches) -> load_batch (one per batch; each f
 -> announcement (one per kind) -> report.
 Refused files are outcomes recorded in receipts; only operational faults fail a task.
 
-Batches. Every mapped task costs a task start in Airflow (and, in a deployment, a process that
-imports the libraries), so the waiting files are loaded in batches: up to
-CAMPAIGN_INGEST_BATCH_FILES files (default 100) and CAMPAIGN_INGEST_BATCH_MB megabytes (default
-64) per batch, a larger file alone. The files of one department's kind (one landing folder,
-resolved through the registry) stay in one batch, in arrival order, unless they alone exceed a
-batch, so a resubmission is always loaded after the file it replaces.
-
-Two passes, one connection. A batch holds one connection to raw.duckdb (another writer waits
-for the batch, not for a file). First each file is read, checked row by row and staged in
-temporary tables, nothing committed (ingest.pipeline.begin); a file refused by then is settled
-at once. Then the staged files' GX submission gate runs together (expectations.gate.batch:
-a few GX runs per kind instead of one per file, which dominated small files). Then each
-staged file, in arrival order, is checked against what is loaded (a copy or resubmission loaded
-just before it is seen), gated and loaded in its own transaction (ingest.pipeline.complete).
-
-Faults inside a batch. Each file is still ingested on its own (its own transaction, receipt and
-per-file result). A file that fails for good (a misconfiguration, a bug) does not stop the
-batch: the other files are loaded, and the batch then fails without retry naming every failed
-file. A transient fault (a locked database, a lost connection) stops the batch where it is; the
-task is retried, and the retry loads the files that have no receipt of this run yet (a file an
-earlier try finished is not loaded again: its result is read back from its receipt). Whatever
-happens, the results of the files that were processed are handed on (``keep``), so ``report``
-and ``announce`` see every receipt.
+How a batch is packed, staged, gated and loaded, and what a fault inside it does: docs/airflow.md
+("Inside a batch").
 """
 from __future__ import annotations
 

@@ -2,6 +2,8 @@
 relation must have, and the names of the suite parameters the runner fills."""
 from __future__ import annotations
 
+# The project stages and issue statuses ingest accepts (ingest/contracts/*.yaml), kept here too so that
+# expectations imports nothing of ours; tests/expectations/test_vocabulary.py keeps the two equal.
 STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
 ISSUE_STATUSES = ("未整改", "整改中", "已整改", "已销号")
 CLOSED_STATUSES = ("已整改", "已销号")  # need a rectified_date

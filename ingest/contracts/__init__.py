@@ -99,6 +99,11 @@ def all_contracts() -> dict[str, Contract]:
     return {kind: _load(here / f"{kind}.yaml") for kind in KINDS}
 
 
+def stages() -> tuple[str, ...]:
+    """The project stages of an investment ledger, in their order (the contract's allowed values)."""
+    return all_contracts()["investment"].fields["stage"].values
+
+
 def by_title(text: str) -> str | None:
     """The kind a JSON envelope or title names, in English or Chinese ('志愿服务记录')."""
     text = clean_text(text)

@@ -11,13 +11,15 @@ from typing import Any, NamedTuple
 import xlsxwriter
 
 from .files import BadRow, FileEntry, entry, landing_path, yuan
+from ingest.contracts import stages
+
 from .ids import make_name
 from .plan import CITIES, Department, Submitter, cn_date, month_first, month_last, stream
 
-STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
+STAGES = stages()
 HEADER = ["序号", "项目编号", "项目名称", "责任单位", "项目类别", "计划总投资", "本月完成投资",
           "累计完成投资", "项目进度", "开工日期", "完工日期"]
-KINDS = (("背街小巷提升", "基础设施"), ("公厕改造", "环境卫生"), ("公交候车亭建设", "交通设施"),
+PROJECT_TYPES = (("背街小巷提升", "基础设施"), ("公厕改造", "环境卫生"), ("公交候车亭建设", "交通设施"),
          ("公益广告设置", "公益宣传"), ("新时代文明实践站建设", "文明实践阵地"), ("农贸市场改造", "基础设施"),
          ("垃圾分类亭建设", "环境卫生"), ("停车场建设", "交通设施"), ("人行道修缮", "基础设施"),
          ("道德讲堂建设", "文明实践阵地"))
@@ -106,7 +108,7 @@ def build(seed: int, sub: Submitter, registry: dict[str, Department], code_tag: 
     people = [registry[f"{prefix}_{s}"].short for s in RESPONSIBLE]
     projects: list[Project] = []
     for i in range(n):
-        kind, category = rng.choice(KINDS)
+        kind, category = rng.choice(PROJECT_TYPES)
         name = f"{rng.choice(city.places)}{kind}{'一二三'[i % 3]}期"
         code = f"{city.prefix}-{code_tag}-TZ2022-{i + 1:03d}" if code_tag else f"{city.prefix}-TZ2022-{i + 1:03d}"
         p = Project(code, name, rng.choice(people), category, planned[i])

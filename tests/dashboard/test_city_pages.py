@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ingest.contracts import stages
+
 from tests.conftest import query
 from tests.dashboard.pages import (
     assert_drawn, cities, db, expected_city, has_mart, open_page, pct, screenshot, trace, ym,
@@ -14,7 +16,7 @@ from tests.dashboard.pages import (
 
 pytestmark = pytest.mark.slow
 
-STAGES = ["编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工"]
+STAGES = list(stages())
 
 
 def test_city_pages_draw_every_chart_with_the_marts_figures(browser, home, tmp_path):

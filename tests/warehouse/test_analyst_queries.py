@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from ingest.contracts import stages
+
 from tests.pg_warehouse import duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow
 
 QUERIES = Path(__file__).resolve().parents[2] / "docs" / "queries"
 OPEN = ("未整改", "整改中")
-STAGES = ("编制方案/可研", "施工图设计", "招投标", "开工建设", "已完工")
+STAGES = list(stages())
 FOUR = Decimal("0.0001")
 
 
