@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: run test venv lock clean airflow bench
 
-venv: $(VENV)/.installed
+WEB_ASSETS := vendor/node_modules/.installed
+
+venv: $(VENV)/.installed $(WEB_ASSETS)
 
 $(VENV)/.installed: requirements.lock
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
@@ -14,6 +16,15 @@ $(VENV)/.installed: requirements.lock
 	@$(BIN)/pip install --disable-pip-version-check -r requirements.lock > $(VENV)/install.log 2>&1 \
 	  || { grep -v "^WARNING: Location" $(VENV)/install.log | tail -n 30; exit 1; }
 	@$(BIN)/python -c 'import airflow, dbt, great_expectations, duckdb, python_calamine'
+	@touch $@
+
+# Scripts, stylesheets and fonts the Data Docs pages load, pinned by vendor/package-lock.json (npm ci
+# checks each file's hash) and copied into each Data Docs site (expectations/offline_docs.py).
+# No registry at hand: NPM_ARGS="--offline --cache DIR" with a cache filled by `npm ci --cache DIR`.
+$(WEB_ASSETS): vendor/package.json vendor/package-lock.json
+	@command -v npm > /dev/null || { echo "npm (Node.js) is needed for the Data Docs' web assets: apt-get install npm"; exit 1; }
+	@echo "installing pinned web assets into vendor/node_modules"
+	@npm ci --prefix vendor $(NPM_ARGS) > vendor/install.log 2>&1 || { tail -n 30 vendor/install.log; exit 1; }
 	@touch $@
 
 run: venv
