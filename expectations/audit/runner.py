@@ -20,6 +20,7 @@ from typing import Any
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
 
 from ..gx import column_of, exception_message, new_context
+from ..offline_docs import make_offline
 from ..store import ExpectationRecord
 from . import certificate
 from .specs import CITY_NAMES_SQL, DATE_RANGE_SQL, DEPARTMENT_CODES_SQL, SUITES
@@ -210,6 +211,7 @@ def build_data_docs(report: AuditReport, out_dir: str | Path) -> Path:
     else:
         ctx.add_data_docs_site(DOCS_SITE, site)
     ctx.build_data_docs(site_names=[DOCS_SITE])
+    make_offline(out)  # CDN scripts, styles and logo served from the site itself
     return out / "index.html"
 
 
