@@ -31,6 +31,7 @@ PROJECT_FILES = ("dbt_project.yml", "models", "macros", "seeds", "tests")  # wha
 
 def build_dbt_docs(home: str | Path | None = None, target: str | None = None) -> Path:
     """Generate the self-contained dbt docs page; returns site/dbt_docs/index.html."""
+    from dashboard.offline import offline_dbt_docs
     from dashboard.site import copy_into, site_dir
     from dashboard.source import DashboardError, known_target
 
@@ -62,7 +63,9 @@ def build_dbt_docs(home: str | Path | None = None, target: str | None = None) ->
         if proc.returncode != 0:
             raise DashboardError(f"dbt docs generate failed (exit {proc.returncode}): "
                                  + " | ".join(proc.stdout.splitlines()[-5:]))
-        return copy_into(work / "target" / "static_index.html", site_dir(paths) / "dbt_docs" / "index.html")
+        page = work / "target" / "static_index.html"
+        page.write_text(offline_dbt_docs(page), encoding="utf-8")  # no tracker, nothing loaded from outside
+        return copy_into(page, site_dir(paths) / "dbt_docs" / "index.html")
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
