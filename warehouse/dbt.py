@@ -27,7 +27,7 @@ DBT_DIR = REPO_ROOT / "dbt_project"
 FAILURE_PREFIXES = ("Failure in", "Database Error", "Compilation Error", "Runtime Error")
 DETAIL_LINES = 3  # lines kept after a failure heading (the error text itself)
 UNIT_TESTS_PASSED = "unit_tests_passed"
-# Newest loaded_at of stg_volunteer before an incremental build (see macros/new_rows_only.sql).
+# Newest loaded_at of stg_volunteers before an incremental build (see macros/new_rows_only.sql).
 VOLUNTEER_ROWS_SINCE = "CAMPAIGN_VOLUNTEER_ROWS_SINCE"
 # Whatever the project's SQL means depends on: its files, dbt, the adapters and their drivers.
 _FINGERPRINT_PACKAGES = ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb", "psycopg2-binary", "psycopg2")

@@ -80,7 +80,7 @@ def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
               select: list[str] | None = None) -> None:
     """One `dbt build` (models, tests, unit tests) into the DuckDB candidate. An incremental build
     tells dbt where the candidate's volunteer rows end (VOLUNTEER_ROWS_SINCE), so that the data
-    tests of stg_volunteer check only the rows it adds (dbt_project/macros/new_rows_only.sql)."""
+    tests of stg_volunteers check only the rows it adds (dbt_project/macros/new_rows_only.sql)."""
     env, target_path, log_path = dbt_setup(paths)
     since = None if full_refresh else staged_volunteer_rows_since(paths.candidate_db)
     if since:
@@ -89,7 +89,7 @@ def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
 
 
 def staged_volunteer_rows_since(candidate: Path) -> str | None:
-    """The newest loaded_at in the candidate's staging.stg_volunteer before the build (None when
+    """The newest loaded_at in the candidate's staging.stg_volunteers before the build (None when
     it has no such table or rows): the rows a build adds were loaded at or after it."""
     import duckdb
 
@@ -97,8 +97,8 @@ def staged_volunteer_rows_since(candidate: Path) -> str | None:
         return None
     with duckdb.connect(str(candidate), read_only=True) as con:
         found = con.execute("select count(*) from information_schema.tables "
-                            "where table_schema = 'staging' and table_name = 'stg_volunteer'").fetchone()[0]
-        newest = con.execute("select max(loaded_at) from staging.stg_volunteer").fetchone()[0] if found else None
+                            "where table_schema = 'staging' and table_name = 'stg_volunteers'").fetchone()[0]
+        newest = con.execute("select max(loaded_at) from staging.stg_volunteers").fetchone()[0] if found else None
     return newest.isoformat(sep=" ") if newest else None
 
 

@@ -5,7 +5,7 @@
           where: "__new_rows__"
     and get_where_subquery (dbt's own macro, overridden here as dbt's docs show for custom
     `where` logic) puts the model's condition in its place when the test runs:
-      stg_volunteer        rows loaded at or after env CAMPAIGN_VOLUNTEER_ROWS_SINCE, the newest
+      stg_volunteers        rows loaded at or after env CAMPAIGN_VOLUNTEER_ROWS_SINCE, the newest
                            loaded_at the table held before the run, which the warehouse runner sets
                            on incremental builds (unset: every row). An environment variable read
                            only at run time, not a --vars value: a var that changes every run would
@@ -35,7 +35,7 @@
     {%- endif -%}
     {%- if flags.FULL_REFRESH -%}
         1 = 1
-    {%- elif name == 'stg_volunteer' and since -%}
+    {%- elif name == 'stg_volunteers' and since -%}
         loaded_at >= cast('{{ since }}' as timestamp)
     {%- elif name == 'fct_volunteer_hours' -%}
         built_at = {{ this_run_built_at() }}

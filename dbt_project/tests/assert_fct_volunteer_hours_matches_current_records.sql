@@ -9,17 +9,17 @@
 
 with current_submissions as (
     select submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current and kind = 'volunteer'
+    from {{ ref('int_submissions_current') }}
+    where kind = 'volunteer'
 ),
 
 expected as (
     select volunteer.record_id
-    from {{ ref('stg_volunteer') }} as volunteer
+    from {{ ref('stg_volunteers') }} as volunteer
     inner join current_submissions
         on volunteer.submission_id = current_submissions.submission_id
     {%- if incremental %}
-    where volunteer.submission_id in ({{ volunteer_submissions_new_this_run() }})
+    where volunteer.submission_id in (select submission_id from {{ ref('int_volunteer_submissions_added') }})
     {%- endif %}
 ),
 

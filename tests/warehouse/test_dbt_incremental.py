@@ -1,6 +1,6 @@
 """fct_volunteer_hours is incremental on both targets: after the demo build, one more submission
 adds only its own rows (every earlier row keeps its values and its built_at), and a resubmission
-replaces only the rows of the submission it supersedes. stg_volunteer only appends the rows of
+replaces only the rows of the submission it supersedes. stg_volunteers only appends the rows of
 new submissions and keeps every raw row. dim_volunteer recomputes only the volunteers a run
 touched (new records, records of a superseded submission), and after all of that every mart
 holds exactly what a full refresh builds from the same raw data. Incremental builds test only
@@ -50,7 +50,7 @@ def _result(paths: Paths, target: str, model: str = "fct_volunteer_hours") -> di
 
 def _state(paths: Paths, dsn: str) -> dict:
     return {t: {"fact": _fact(paths, dsn, t), "dim": _fact(paths, dsn, t, DIM, "volunteer_key"),
-                "result": _result(paths, t), "stg_result": _result(paths, t, "stg_volunteer"),
+                "result": _result(paths, t), "stg_result": _result(paths, t, "stg_volunteers"),
                 "dim_result": _result(paths, t, "dim_volunteer"), "results": _results(paths, t)}
             for t in TARGETS}
 
@@ -128,16 +128,16 @@ def test_the_incremental_statement_inserted_only_the_new_rows_on_postgres(runs):
     assert runs["first"]["postgres"]["result"]["adapter_response"]["rows_affected"] == len(runs["first"]["postgres"]["fact"])
 
 
-def test_stg_volunteer_appends_only_new_submissions_and_keeps_every_raw_row(runs):
+def test_stg_volunteers_appends_only_new_submissions_and_keeps_every_raw_row(runs):
     assert [runs[run]["postgres"]["stg_result"]["adapter_response"]["rows_affected"]
             for run in ("second", "third")] == [5, 3]
     import duckdb
     paths = Paths(runs["home"])
     with duckdb.connect(str(paths.published_db), read_only=True) as con:
         con.execute(f"attach '{paths.raw_db}' as raw_db (read_only)")
-        staged, raw, superseded = con.execute("""select (select count(*) from staging.stg_volunteer),
+        staged, raw, superseded = con.execute("""select (select count(*) from staging.stg_volunteers),
             (select count(*) from raw_db.raw_volunteer),
-            (select count(*) from staging.stg_volunteer where submission_id = ?)""",
+            (select count(*) from staging.stg_volunteers where submission_id = ?)""",
                                               [runs["added"].submission_id]).fetchone()
     assert staged == raw and superseded == 5
 
@@ -202,8 +202,8 @@ def test_incremental_builds_test_only_the_volunteer_rows_they_wrote(runs, target
         return next(r["compiled_code"] for r in results if r["unique_id"].startswith(f"test.campaign.{test}."))
     incremental, full = runs["fourth"][target]["results"], runs["full_results"][target]
     assert "built_at = cast(" in compiled(incremental, "unique_fct_volunteer_hours_record_id")
-    assert "loaded_at >= cast(" in compiled(incremental, "not_null_stg_volunteer_volunteer_key")
-    for test in ("unique_fct_volunteer_hours_record_id", "not_null_stg_volunteer_volunteer_key"):
+    assert "loaded_at >= cast(" in compiled(incremental, "not_null_stg_volunteers_volunteer_key")
+    for test in ("unique_fct_volunteer_hours_record_id", "not_null_stg_volunteers_volunteer_key"):
         assert "built_at = cast(" not in compiled(full, test) and "loaded_at >= cast(" not in compiled(full, test)
     tests = lambda results: {r["unique_id"] for r in results if r["unique_id"].startswith("test.")}  # noqa: E731
     assert tests(incremental) == tests(full)                                 # no data test left out

@@ -32,7 +32,7 @@ MARTS = "marts"
 QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
-INCREMENTAL_TABLES = (("staging", "stg_volunteer"), (MARTS, "fct_volunteer_hours"), (MARTS, "dim_volunteer"))
+INCREMENTAL_TABLES = (("staging", "stg_volunteers"), (MARTS, "fct_volunteer_hours"), (MARTS, "dim_volunteer"))
 
 
 class PublishFailed(BuildFailed):
@@ -105,13 +105,13 @@ def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
 
 
 def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
-    """The newest loaded_at in <schema>.stg_volunteer (the candidate's copy of the published
+    """The newest loaded_at in <schema>.stg_volunteers (the candidate's copy of the published
     table), None without one: see warehouse.duck.staged_volunteer_rows_since."""
     with pg.connect(pg_dsn) as con, con.cursor() as cur:
-        cur.execute("select to_regclass(%s)", [f'"{pg.ident(schema)}"."stg_volunteer"'])
+        cur.execute("select to_regclass(%s)", [f'"{pg.ident(schema)}"."stg_volunteers"'])
         newest = None
         if cur.fetchone()[0] is not None:
-            cur.execute(f'select max(loaded_at) from "{pg.ident(schema)}"."stg_volunteer"')
+            cur.execute(f'select max(loaded_at) from "{pg.ident(schema)}"."stg_volunteers"')
             newest = cur.fetchone()[0]
         con.rollback()
     return newest.isoformat(sep=" ") if newest else None

@@ -3,20 +3,10 @@
 -- month by two submitting departments (two current submissions), the row of the
 -- latest loaded submission wins (loaded_at desc, submission_id desc, then the
 -- last row of that file).
-with investment as (
-    select * from {{ ref('stg_investment') }}
-),
-
-current_submissions as (
-    select submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current and kind = 'investment'
-),
-
-current_rows as (
+with current_rows as (
     select investment.*
-    from investment
-    inner join current_submissions
+    from {{ ref('stg_investments') }} as investment
+    inner join {{ ref('int_submissions_current') }} as current_submissions
         on investment.submission_id = current_submissions.submission_id
 ),
 

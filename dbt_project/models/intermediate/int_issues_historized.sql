@@ -8,20 +8,10 @@
 --   is_reopened           review_result = 未通过 in that month
 --   times_reopened_to_date  months up to this one whose review_result is 未通过
 --   days_to_rectify       rectified_date - found_date, null unless rectified
-with issue as (
-    select * from {{ ref('stg_issue') }}
-),
-
-current_submissions as (
-    select submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current and kind = 'issue'
-),
-
-current_rows as (
+with current_rows as (
     select issue.*
-    from issue
-    inner join current_submissions
+    from {{ ref('stg_issues') }} as issue
+    inner join {{ ref('int_submissions_current') }} as current_submissions
         on issue.submission_id = current_submissions.submission_id
 ),
 

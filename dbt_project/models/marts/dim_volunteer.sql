@@ -6,10 +6,10 @@
 -- city is set only when all of the volunteer's records are in one city.
 -- Incremental (delete+insert on volunteer_key, DuckDB and PostgreSQL): a run recomputes
 -- only the volunteers whose records it changed in fct_volunteer_hours (new rows, rows of
--- superseded submissions: macros/volunteer_incremental.sql) from all of their current
+-- superseded submissions: int_volunteers_touched) from all of their current
 -- records; the post-hook drops those left with no current record. Every other row is a
 -- function of records the run did not touch, so the table equals a full rebuild.
--- depends_on: {{ ref('int_submissions_ranked') }}
+-- read by incremental runs only: depends_on: {{ ref('int_volunteers_touched') }}
 {{
     config(
         materialized='incremental',
@@ -17,14 +17,14 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "{% if is_incremental() %}delete from {{ this }} as dim where dim.volunteer_key in ({{ volunteer_keys_touched_this_run() }}) and not exists (select 1 from {{ ref('fct_volunteer_hours') }} as fct where fct.volunteer_key = dim.volunteer_key){% endif %}"
+            "{% if is_incremental() %}delete from {{ this }} as dim where dim.volunteer_key in (select volunteer_key from {{ ref('int_volunteers_touched') }}) and not exists (select 1 from {{ ref('fct_volunteer_hours') }} as fct where fct.volunteer_key = dim.volunteer_key){% endif %}"
         ]
     )
 }}
 
 {%- if is_incremental() %}
 with touched as (
-    {{ volunteer_keys_touched_this_run() }}
+    select volunteer_key from {{ ref('int_volunteers_touched') }}
 ),
 
 records as (
@@ -40,7 +40,7 @@ with records as (
         fct.loaded_at,
         stg.masked_name
     from {{ ref('fct_volunteer_hours') }} as fct
-    inner join {{ ref('stg_volunteer') }} as stg
+    inner join {{ ref('stg_volunteers') }} as stg
         on fct.record_id = stg.record_id
     {%- if is_incremental() %}
     where fct.volunteer_key in (select volunteer_key from touched)

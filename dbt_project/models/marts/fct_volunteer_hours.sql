@@ -15,26 +15,16 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_ranked') }} where is_current and kind = 'volunteer')",
+            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_current') }} where kind = 'volunteer')",
             "{{ refresh_planner_statistics() }}"
         ]
     )
 }}
 
-with volunteer as (
-    select * from {{ ref('stg_volunteer') }}
-),
-
-current_submissions as (
-    select submission_id
-    from {{ ref('int_submissions_ranked') }}
-    where is_current and kind = 'volunteer'
-),
-
-new_rows as (
+with new_rows as (
     select volunteer.*
-    from volunteer
-    inner join current_submissions
+    from {{ ref('stg_volunteers') }} as volunteer
+    inner join {{ ref('int_submissions_current') }} as current_submissions
         on volunteer.submission_id = current_submissions.submission_id
     {% if is_incremental() %}
     where not exists (
@@ -60,5 +50,5 @@ select
     cast(submission_id as varchar)   as submission_id,
     cast(source_row_number as integer) as source_row_number,
     cast(loaded_at as timestamp)     as loaded_at,
-    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp) as built_at
+    {{ this_run_built_at() }}       as built_at
 from new_rows

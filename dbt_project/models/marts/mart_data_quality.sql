@@ -6,7 +6,7 @@
 --   gate submission, suite submission_<kind>  the GX suite on one file's typed rows;
 --   gate mart                                 the GX audit of one warehouse run's candidate
 --       (warehouse-wide: no city or department; the sample names the offending rows).
--- GX outcomes come from the quality store (raw.quality_results), which keeps the results
+-- GX outcomes come from the quality store (stg_quality_results), which keeps the results
 -- of runs whose audit failed: they appear here from the next successful publish on.
 -- Rows quarantined by the GX gate carry gx_ reason codes and are counted by their GX
 -- expectation, not again in rows_valid.
@@ -15,7 +15,7 @@ with gx_results as (
         result_id, run_id, target, gate, suite, expectation, column_name, city, department_code,
         kind, period_month, submission_id, source_file, element_count, unexpected_count, success,
         action, reason_code, sample, checked_at
-    from {{ source('raw', 'quality_results') }}
+    from {{ ref('stg_quality_results') }}
 ),
 
 ledger as (
@@ -24,13 +24,13 @@ ledger as (
         period_month, rows_in, coalesce(rows_warned, 0) as rows_warned, received_at,
         nullif(substr(content_sha256, 1, 16), '') as content_id,
         status = 'refused' and coalesce(substr(reason_code, 1, 3), '') <> 'gx_' as refused_by_ingest
-    from {{ source('raw', 'file_ledger') }}
+    from {{ ref('stg_file_receipts') }}
     where status in ('accepted', 'refused')
 ),
 
 quarantined as (
     select substr(submission_id, 1, 16) as content_id, reason_code, count(*) as row_count
-    from {{ source('raw', 'quarantine') }}
+    from {{ ref('stg_quarantined_rows') }}
     where substr(reason_code, 1, 3) <> 'gx_'
     group by substr(submission_id, 1, 16), reason_code
 ),

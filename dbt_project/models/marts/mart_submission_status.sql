@@ -77,7 +77,7 @@ received as (
     group by city, department_code, kind, period_month
 ),
 
--- The ledger is read straight from the raw source: only its refusals matter here.
+-- Files of the slot that ingest refused (the file ledger).
 refused as (
     select
         city,
@@ -85,7 +85,7 @@ refused as (
         kind,
         cast(period_month as date) as period_month,
         count(*) as refused_files
-    from {{ source('raw', 'file_ledger') }}
+    from {{ ref('stg_file_receipts') }}
     where status = 'refused'
         and city is not null
         and department_code is not null
