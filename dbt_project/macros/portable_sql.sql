@@ -52,3 +52,15 @@
 {% macro refresh_planner_statistics() -%}
     {%- if target.type == 'postgres' -%}analyze {{ this }}{%- endif -%}
 {%- endmacro %}
+
+{#- Month label of a date, e.g. 2022-05: what BI tools group and sort by as text. -#}
+{% macro month_label(expr) -%}
+    cast(cast(extract(year from {{ expr }}) as integer) as varchar) || '-'
+        || lpad(cast(cast(extract(month from {{ expr }}) as integer) as varchar), 2, '0')
+{%- endmacro %}
+
+{#- Quarter label of a date, e.g. 2022Q2. -#}
+{% macro quarter_label(expr) -%}
+    cast(cast(extract(year from {{ expr }}) as integer) as varchar) || 'Q'
+        || cast(cast(extract(quarter from {{ expr }}) as integer) as varchar)
+{%- endmacro %}

@@ -37,6 +37,9 @@ def test_reproduces_expected_figures(home):
     assert query(db, """select count(*), sum(planned_amount_yuan), sum(cumulative_amount_yuan) from marts.fct_investment
                         where city = '格尔木市' and period_month = date '2022-05-01'""") == [
         (inv["projects"], Decimal(inv["planned_yuan"]), Decimal(inv["cumulative_yuan"]))]
+    # Safe to sum: one row per project, its latest month (a plain sum over fct_investment counts months).
+    assert query(db, "select sum(planned_amount_yuan) from marts.fct_investment_latest where city = '格尔木市'") == [
+        (Decimal("380000000.00"),)]
     stages = dict(query(db, "select stage, count(*) from marts.fct_investment where city = '格尔木市' group by 1"))
     assert stages == inv["stages"]
 

@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 CANDIDATE = "__candidate"
 RETIRED = "__retired_"
 MARTS = "marts"
+BI_SCHEMAS = (MARTS, "bi_zh")   # what the BI role reads: the marts and their Chinese-named views
 QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
@@ -175,7 +176,9 @@ def publish_postgres(paths: Paths | None = None, pg_dsn: str | None = None) -> s
                 if not audited.startswith(AUDITED):
                     raise PublishFailed(f"not publishing {MARTS}{CANDIDATE}: no audit of it has passed")
                 ensure_bi_role(cur, role, password, pg.dsn_parts(dsn)["dbname"])
-                grant_read(cur, role, MARTS + CANDIDATE)
+                for schema in BI_SCHEMAS:   # bi_zh's views run as the caller: marts' grants hold through them
+                    if schema + CANDIDATE in candidates:
+                        grant_read(cur, role, schema + CANDIDATE)
                 for candidate in candidates:
                     published = candidate[: -len(CANDIDATE)]
                     cur.execute("select 1 from pg_namespace where nspname = %s", [published])

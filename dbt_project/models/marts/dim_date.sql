@@ -33,5 +33,7 @@ select
     cast(extract(isoyear from date_day) as integer)     as iso_year,
     {{ month_start('date_day') }}                       as month_start,
     {{ month_end('date_day') }}                         as month_end,
-    cast(extract(isodow from date_day) in (6, 7) as boolean) as is_weekend
+    cast(extract(isodow from date_day) in (6, 7) as boolean) as is_weekend,
+    cast({{ month_label('date_day') }} as varchar)       as month_label,
+    cast({{ quarter_label('date_day') }} as varchar)     as quarter_label
 from days

@@ -24,6 +24,8 @@ select
     cast(project_name as varchar)                 as project_name,
     cast(category as varchar)                     as category,
     cast(period_month as date)                    as period_month,
+    cast({{ month_label('period_month') }} as varchar) as month_label,
+    cast({{ quarter_label('period_month') }} as varchar) as quarter_label,
     cast(stage as varchar)                        as stage,
     cast(stage_order as integer)                  as stage_order,
     cast(planned_amount_yuan as numeric(18, 2))   as planned_amount_yuan,

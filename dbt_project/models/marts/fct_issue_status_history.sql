@@ -11,6 +11,8 @@ select
     cast(submitting_department_code as varchar)  as submitting_department_code,
     cast(issue_code as varchar)                  as issue_code,
     cast(period_month as date)                   as period_month,
+    cast({{ month_label('period_month') }} as varchar) as month_label,
+    cast({{ quarter_label('period_month') }} as varchar) as quarter_label,
     cast(category as varchar)                    as category,
     cast(source as varchar)                      as source,
     cast(point_type as varchar)                  as point_type,

@@ -168,6 +168,8 @@ select
     cast(department_code as varchar)                  as department_code,
     cast(department_name as varchar)                  as department_name,
     cast(period_month as date)                        as period_month,
+    cast({{ month_label('period_month') }} as varchar) as month_label,
+    cast({{ quarter_label('period_month') }} as varchar) as quarter_label,
     cast(investment_projects as integer)              as investment_projects,
     cast(planned_amount_yuan as numeric(18, 2))       as planned_amount_yuan,
     cast(cumulative_amount_yuan as numeric(18, 2))    as cumulative_amount_yuan,

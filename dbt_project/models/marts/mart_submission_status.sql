@@ -141,6 +141,8 @@ select
     cast(departments.department_name as varchar)          as department_name,
     cast(classified.kind as varchar)                      as kind,
     cast(classified.period_month as date)                 as period_month,
+    cast({{ month_label('classified.period_month') }} as varchar) as month_label,
+    cast({{ quarter_label('classified.period_month') }} as varchar) as quarter_label,
     cast(classified.due_date as date)                     as due_date,
     cast(classified.is_owed as boolean)                   as is_owed,
     cast(classified.status as varchar)                    as status,

@@ -1,0 +1,2 @@
+{{ config(alias='dim_city') }}
+{{ chinese_view(ref('dim_city')) }}

@@ -1,0 +1,2 @@
+{{ config(alias='dim_date') }}
+{{ chinese_view(ref('dim_date')) }}

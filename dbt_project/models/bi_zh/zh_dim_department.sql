@@ -1,0 +1,2 @@
+{{ config(alias='dim_department') }}
+{{ chinese_view(ref('dim_department')) }}

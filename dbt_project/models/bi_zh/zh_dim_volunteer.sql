@@ -1,0 +1,2 @@
+{{ config(alias='dim_volunteer') }}
+{{ chinese_view(ref('dim_volunteer')) }}

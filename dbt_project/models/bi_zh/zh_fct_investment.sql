@@ -1,0 +1,2 @@
+{{ config(alias='fct_investment') }}
+{{ chinese_view(ref('fct_investment')) }}

@@ -1,0 +1,2 @@
+{{ config(alias='mart_data_quality') }}
+{{ chinese_view(ref('mart_data_quality')) }}
