@@ -10,7 +10,7 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow

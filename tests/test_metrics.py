@@ -11,7 +11,7 @@ from decimal import Decimal
 
 import pytest
 
-from ingest import pg
+from warehouse.postgres import connect as pg
 from tests.conftest import REPO
 from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
 
