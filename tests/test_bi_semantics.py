@@ -25,7 +25,7 @@ PG_COMMENTS = """select c.relname, a.attname, col_description(c.oid, a.attnum)
                  order by 1, a.attnum"""
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
     yield demo_warehouses(tmp_path_factory.mktemp("bi"))
     drop_demo_warehouses()

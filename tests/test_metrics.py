@@ -30,7 +30,7 @@ SCORECARD = {"planned_amount_yuan": ("planned_investment_yuan", None),
              "mean_days_to_rectify": ("mean_days_to_rectify", 2)}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def built(tmp_path_factory):
     yield demo_warehouses(tmp_path_factory.mktemp("metrics"))
     drop_demo_warehouses()
