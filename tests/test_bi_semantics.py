@@ -101,7 +101,7 @@ def test_bi_zh_shows_every_mart_with_chinese_column_names_and_comments(built, ta
     marts = {t: c for t, c in relation_comments(built, target, "marts").items()}
     views = relation_comments(built, target, "bi_zh")
     assert set(views) == set(marts)
-    assert views == marts
+    assert {t: c.strip() for t, c in views.items()} == {t: c.strip() for t, c in marts.items()}
     columns = column_comments(built, target, "bi_zh")
     assert all(CJK.search(name) and text for _, name, text in columns)
     names = {(t, n) for t, n, _ in columns}

@@ -151,7 +151,9 @@ def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> Audi
         con.close()
     if report.success:   # this run's results into the candidate's quality mart, as on DuckDB
         sync_raw(paths.raw_db, dsn)
-        dbt_build_postgres(paths, dsn, select=[QUALITY_MART])
+        # the quality mart with the staging models it reads (now holding this audit's results)
+        # and its bi_zh view (a rebuilt table drops the views over it)
+        dbt_build_postgres(paths, dsn, select=[f"+{QUALITY_MART}+"])
         with pg.connect(dsn) as con, con, con.cursor() as cur:   # publish's proof of the audit
             cur.execute(f'comment on schema "{MARTS}{CANDIDATE}" is %s', [AUDITED + run_id])
     return report
