@@ -13,7 +13,7 @@ import pytest
 
 from warehouse.postgres import connect as pg
 from tests.conftest import REPO
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
+from tests.pg_warehouse import duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow
 
@@ -29,11 +29,6 @@ SCORECARD = {"planned_amount_yuan": ("planned_investment_yuan", None),
              "rectification_rate": ("rectification_rate", 4), "on_time_rate": ("on_time_rate", 4),
              "mean_days_to_rectify": ("mean_days_to_rectify", 2)}
 
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("metrics"))
-    drop_demo_warehouses()
 
 
 def mf_query(built, target: str, tmp_path, metrics: list[str], group_by: str) -> list[dict[str, str]]:

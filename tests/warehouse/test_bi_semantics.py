@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 
 from warehouse.postgres import connect as pg
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
+from tests.pg_warehouse import duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow
 
@@ -24,11 +24,6 @@ PG_COMMENTS = """select c.relname, a.attname, col_description(c.oid, a.attnum)
                  where n.nspname = %s and c.relkind in ('r', 'v') and a.attnum > 0 and not a.attisdropped
                  order by 1, a.attnum"""
 
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("bi"))
-    drop_demo_warehouses()
 
 
 def _rows(built, target: str, duck_sql: str, pg_sql: str | None = None, params=None) -> list[tuple]:
