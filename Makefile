@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test venv lock clean airflow bench
+.PHONY: run demo test venv lock clean airflow bench
 
 WEB_ASSETS := vendor/node_modules/.installed
 
@@ -29,6 +29,9 @@ $(WEB_ASSETS): vendor/package.json vendor/package-lock.json
 
 run: venv
 	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/run_pipeline.sh
+
+demo: venv  # reset $CAMPAIGN_HOME to the demo submissions (only a demo or fresh home), then run
+	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/run_pipeline.sh --demo
 
 airflow: venv  # Airflow as local services (docs/airflow.md); Ctrl-C stops them
 	@CAMPAIGN_HOME="$${CAMPAIGN_HOME:-$(CURDIR)/data}" scripts/airflow_stack.sh

@@ -35,7 +35,7 @@ FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows",
 
 
 def _child(what: str, target: Path) -> dict[str, Any]:
-    env = {**os.environ, "CAMPAIGN_DEMO": "1", "PYTHONPATH": str(REPO_ROOT)}
+    env = {**os.environ, "CAMPAIGN_DEMO": "1", "CAMPAIGN_SETTLE_SECONDS": "0", "PYTHONPATH": str(REPO_ROOT)}
     proc = subprocess.run([sys.executable, "-m", "bench.child", what, str(target)], cwd=REPO_ROOT, env=env,
                           capture_output=True, text=True)
     if proc.returncode != 0:
@@ -199,7 +199,7 @@ def _only_file(landing: Path) -> Path:
 
 
 def _env(h: Path) -> dict[str, str]:
-    env = {**os.environ, "CAMPAIGN_HOME": str(h), "CAMPAIGN_DEMO": "1"}
+    env = {**os.environ, "CAMPAIGN_HOME": str(h), "CAMPAIGN_DEMO": "1", "CAMPAIGN_SETTLE_SECONDS": "0"}  # generated whole
     env.pop("CAMPAIGN_HASH_KEY", None)        # demo data: the public demo key
     env.pop("AIRFLOW_HOME", None)             # each home its own Airflow (scripts/airflow_env.sh)
     return env

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from airflow.sdk import Param, chain, dag, task
+from airflow.sdk.exceptions import AirflowSkipException
 
 from dags.campaign_support import MARTS, RAW, guard, home, notify_failure
 from ingest.slices import PARAM_SPECS
@@ -23,7 +24,10 @@ def campaign_warehouse():
     def plan(params: dict | None = None, triggering_asset_events=None) -> dict:
         from flows import warehouse_steps
         events = [e.extra for evs in (triggering_asset_events or {}).values() for e in evs]
-        return guard(warehouse_steps.plan, dict(params or {}), events)
+        doc = guard(warehouse_steps.plan, dict(params or {}), events, home())
+        if doc["nothing_new"]:
+            raise AirflowSkipException("nothing new since the last publish: no mart is touched")
+        return doc
 
     @task(pool="duckdb_writer")
     def build(plan_doc: dict) -> str:

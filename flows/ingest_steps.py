@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Callable, Iterable
 
 from ingest import config
+from ingest.lock import home_lock
 from flows import notify
 from ingest.errors import FilesFailed
 from ingest.contracts import KINDS
@@ -125,32 +126,12 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     paths, today = config.paths(home), dt.date.today()
     results: dict[int, dict[str, Any]] = {}
     failed: list[str] = []
-    staged: list[tuple[dict[str, Any], pipeline.StagedFile, bool]] = []   # item, file, a copy of an earlier one
-    staged_bytes: set[str] = set()                                         # content digests staged so far
-    gate_inputs: list[Any] = []
     con = None
     try:
-        con = connect(paths.raw_db)
-        for item in batch["files"]:
-            if (earlier := _finished_earlier(item, home, run_id)) is not None:
-                results[item["n"]] = earlier
-                continue
-            log.info("file %s/%s: %s", item["n"], item["of"], item["rel"])
-            first = _guarded(item, failed, lambda: pipeline.begin(item["rel"], paths, run_id, today, con))
-            if isinstance(first, pipeline.StagedFile):
-                gate_inputs += _gate_input(first, today)
-                first.writer.park(str(item["n"]))
-                staged.append((item, first, first.receipt.content_sha256 in staged_bytes))
-                staged_bytes.add(first.receipt.content_sha256)
-            elif first is not None:
-                results[item["n"]] = _logged(item, first, paths)
-        _gate_together(home, gate_inputs)
-        for item, file, copy in staged:
-            def settle(item=item, file=file, copy=copy):
-                file.writer.unpark(str(item["n"]))
-                return pipeline.complete(file, paths, today, recheck_duplicate=copy)
-            if (receipt := _guarded(item, failed, settle)) is not None:
-                results[item["n"]] = _logged(item, receipt, paths)
+        with home_lock(paths, f"ingest batch {batch.get('label', '')} of run {run_id}"):
+            pipeline.clear_snapshots(paths)
+            con = connect(paths.raw_db)
+            _load_files(batch, paths, run_id, today, con, results, failed)
     finally:
         if con is not None:
             con.close()
@@ -158,6 +139,51 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     if failed:
         raise FilesFailed(f"{len(failed)} of {len(batch['files'])} file(s) failed: " + "; ".join(failed))
     return [results[n] for n in sorted(results)]
+
+
+def _load_files(batch: dict[str, Any], paths: config.Paths, run_id: str, today: dt.date, con: Any,
+                results: dict[int, dict[str, Any]], failed: list[str]) -> None:
+    """The two passes of load_batch over its files, under the home lock."""
+    from ingest import pipeline
+
+    home = paths.home
+    staged: list[tuple[dict[str, Any], pipeline.StagedFile, bool]] = []   # item, file, a copy of an earlier one
+    staged_keys: set[tuple[Any, ...]] = set()                              # (bytes, city, department, kind) so far
+    gate_inputs: list[Any] = []
+    for item in batch["files"]:
+        if (earlier := _finished_earlier(item, home, run_id)) is not None:
+            results[item["n"]] = earlier
+            continue
+        log.info("file %s/%s: %s", item["n"], item["of"], item["rel"])
+        failures = len(failed)
+        first = _guarded(item, failed, lambda: pipeline.begin(item["rel"], paths, run_id, today, con))
+        if isinstance(first, pipeline.StagedFile):
+            gate_inputs += _gate_input(first, today)
+            first.writer.park(str(item["n"]))
+            r = first.receipt
+            key = (r.content_sha256, r.city, r.department_code, r.kind)
+            staged.append((item, first, key in staged_keys))
+            staged_keys.add(key)
+        elif first is not None:
+            results[item["n"]] = _logged(item, first, paths)
+        elif len(failed) == failures:
+            log.info("file %s/%s: %s — no longer in landing (taken by another run): skipped",
+                     item["n"], item["of"], item["rel"])
+            results[item["n"]] = _gone(item["rel"])
+    _gate_together(home, gate_inputs)
+    for item, file, copy in staged:
+        def settle(item=item, file=file, copy=copy):
+            file.writer.unpark(str(item["n"]))
+            return pipeline.complete(file, paths, today, recheck_duplicate=copy)
+        if (receipt := _guarded(item, failed, settle)) is not None:
+            results[item["n"]] = _logged(item, receipt, paths)
+
+
+def _gone(rel: str) -> dict[str, Any]:
+    """The result of a listed file that another run processed before this one could read it."""
+    return {"file": rel, "status": "gone", "reason": None, "message": "taken by another run", "kind": None,
+            "city": None, "department": None, "month": None, "submission_id": None, "loaded": 0,
+            "quarantined": 0, "receipt": None}
 
 
 def _guarded(item: dict[str, Any], failed: list[str], work: Callable[[], Any]) -> Any:

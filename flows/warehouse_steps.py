@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from ingest import config
+from ingest.raw import state as raw_state
+from ingest.lock import home_lock
 from flows import notify, tracking
 from ingest.slices import from_dict, parse_slice
 from warehouse import target
@@ -19,10 +21,12 @@ from warehouse import target
 log = logging.getLogger(__name__)
 
 
-def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, Any]:
+def plan(params: dict[str, Any], events: Iterable[dict[str, Any]], home: str | Path | None = None) -> dict[str, Any]:
     """What this build is for: the ingest runs' announcements (asset events' extras) when the run
     was scheduled by them, else the run's own params. Decides full refresh and the months and
-    cities the late/missing notice looks at."""
+    cities the late/missing notice looks at. A run that no announcement scheduled, without full
+    refresh, on a raw database the published warehouse was already built from, has nothing to do
+    (`nothing_new`: the DAG then skips every step and no mart is touched)."""
     sl = parse_slice(params)
     extras = [e for e in events if e]
     slices = [from_dict(e.get("slice") or {}) for e in extras] or [sl]
@@ -32,21 +36,32 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]]) -> dict[str, 
     result = {"target": target.current(), "full_refresh": sl.full_refresh or any(x.full_refresh for x in slices),
               "slices": [x.to_dict() for x in slices], "submissions": len(submissions),
               "months": months, "cities": cities}
+    result["nothing_new"] = (not extras and not result["full_refresh"] and home is not None
+                             and not raw_state.unpublished(config.paths(home)))
     log.info("warehouse plan: %s", result)
     return result
 
 
 def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
-    return target.build(config.paths(home), plan_doc["target"], full_refresh=plan_doc["full_refresh"])
+    with home_lock(config.paths(home), "warehouse build"):
+        paths = config.paths(home)
+        state = raw_state.fingerprint(paths.raw_db)   # before dbt reads raw: a later load rebuilds
+        built = target.build(paths, plan_doc["target"], full_refresh=plan_doc["full_refresh"])
+        raw_state.mark_built(paths, state)
+        return built
 
 
 def audit(home: str | Path, target_name: str, run_id: str) -> int:
     """The GX gate on the candidate; raises AuditFailed (never retried) unless it passes."""
-    return len(target.audit(config.paths(home), target_name, run_id).records)
+    with home_lock(config.paths(home), f"warehouse audit {run_id}"):
+        return len(target.audit(config.paths(home), target_name, run_id).records)
 
 
 def publish(home: str | Path, target_name: str) -> str:
-    return target.publish(config.paths(home), target_name)
+    with home_lock(config.paths(home), "warehouse publish"):
+        published = target.publish(config.paths(home), target_name)
+        raw_state.mark_published(config.paths(home))
+        return published
 
 
 def docs(home: str | Path, target_name: str) -> str:
@@ -54,7 +69,8 @@ def docs(home: str | Path, target_name: str) -> str:
     from the published marts under $CAMPAIGN_HOME/site (dashboard.publish_site)."""
     from dashboard import publish_site
 
-    site = publish_site(config.paths(home).home, target_name)
+    with home_lock(config.paths(home), "warehouse docs"):   # dbt docs attach raw.duckdb
+        site = publish_site(config.paths(home).home, target_name)
     log.info("dashboard and dbt docs: %s", site)
     return str(site)
 

@@ -1,5 +1,5 @@
-"""python -m ingest load PATH... [--json] | discover — the same code the DAGs call (the run's
-summary: python -m flows summary).
+"""python -m ingest load PATH... [--json] | discover | pending — the same code the DAGs call (the
+run's summary: python -m flows summary).
 
 Exit status: 0 when every file got a receipt (accepted, refused or duplicate: refusals are
 outcomes); 2 on an operational failure (no hash key, a locked database, a path that is not
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from ingest import config
+from ingest.config import settle_seconds
 from ingest.errors import ConfigError
 
 
@@ -26,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     ld.add_argument("--json", action="store_true", help="print receipts as JSON lines")
     ld.add_argument("--run-id", default="cli")
     sub.add_parser("discover", help="list files waiting in landing/")
+    sub.add_parser("pending", help="exit 0 when a run has work (files waiting in landing/, or raw "
+                                   "submissions not yet published), else say so and exit 3")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     paths = config.paths(args.home)
@@ -34,12 +37,29 @@ def main(argv: list[str] | None = None) -> int:
         from ingest.pipeline import discover
         print("\n".join(discover(paths.landing)))
         return 0
+    if args.cmd == "pending":
+        return _pending(paths)
     return _load(paths, args.paths, args.json, args.run_id)
 
 
 def _load(paths: config.Paths, given: list[str], as_json: bool, run_id: str) -> int:
-    from ingest.pipeline import discover, ingest_file
+    from ingest.lock import HomeBusy, WarehouseUnwritable, home_lock
+    from ingest.pipeline import clear_snapshots
+    try:
+        with home_lock(paths, f"python -m ingest load (run {run_id})"):
+            clear_snapshots(paths)
+            return _load_locked(paths, given, as_json, run_id)
+    except (HomeBusy, WarehouseUnwritable) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+def _load_locked(paths: config.Paths, given: list[str], as_json: bool, run_id: str) -> int:
+    from ingest.pipeline import discover, ingest_file, waiting
     rels = [_relative(p, paths.landing) for p in given] or discover(paths.landing)
+    if not given and (unsettled := waiting(paths.landing)[1]):
+        print(f"{len(unsettled)} file(s) changed in the last {settle_seconds():g} s (still being written?): "
+              "left in landing for the next run", file=sys.stderr)
     failed = 0
     for rel in rels:
         if rel is None:
@@ -54,10 +74,31 @@ def _load(paths: config.Paths, given: list[str], as_json: bool, run_id: str) -> 
             print(f"error: {rel!r}: {exc}", file=sys.stderr)
             failed += 1
             continue
+        if receipt is None:                   # taken by another run since it was listed
+            print(f"{rel}: no longer in landing (processed by another run)", file=sys.stderr)
+            continue
         print(json.dumps(receipt.to_json(), ensure_ascii=False, default=str) if as_json else receipt.text(),
               flush=True)
     missing = sum(1 for r in rels if r is None)
     return 2 if failed or missing else 0
+
+
+def _pending(paths: config.Paths) -> int:
+    from ingest.raw import state as raw_state
+    from ingest.pipeline import waiting
+    settled, unsettled = waiting(paths.landing)
+    if settled:
+        print(f"{len(settled)} file(s) waiting in landing/")
+        return 0
+    if unsettled:
+        print(f"{len(unsettled)} file(s) in landing/ changed in the last {settle_seconds():g} s (still being "
+              "written?): left for the next run")
+    if raw_state.unpublished(paths):
+        print("no file ready in landing/, but raw holds submissions not yet published (an earlier run "
+              "stopped before publishing): building them")
+        return 0
+    print("nothing new: no file ready in landing/ and every submission in raw is published; no mart touched")
+    return 3
 
 
 def _relative(p: str, landing: Path) -> str | None:

@@ -40,6 +40,12 @@ def paths(home: str | Path | None = None) -> Paths:
     return Paths(Path(home or os.environ.get("CAMPAIGN_HOME", "data")).resolve())
 
 
+def settle_seconds() -> float:
+    """How long a landing file's size and mtime must have stood still before a run takes it
+    (CAMPAIGN_SETTLE_SECONDS, default 30): a file still being uploaded is left for the next run."""
+    return max(0.0, float(os.environ.get("CAMPAIGN_SETTLE_SECONDS", "30")))
+
+
 _warned: list[bool] = []
 
 

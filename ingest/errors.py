@@ -23,6 +23,15 @@ class FileRefused(IngestError):
         self.reason_code = reason_code
 
 
+class Duplicate(IngestError):
+    """Not an error of the file: the same bytes from the same city, department and kind were
+    accepted before (`earlier`: that submission's id)."""
+
+    def __init__(self, earlier: str) -> None:
+        super().__init__(f"duplicate of {earlier}")
+        self.earlier = earlier
+
+
 class TransientError(IngestError):
     """Retry-able: a locked database file, a lost connection."""
 

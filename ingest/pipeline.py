@@ -9,48 +9,44 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-import shutil
+import os
+import traceback
 import uuid
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from ingest import config, gate, readers, registry as registry_mod
 from ingest.raw import history, load
-from ingest.files import metadata, safety
-from ingest.errors import FileRefused, IngestError
+from ingest.files import intake, metadata, safety
+from ingest.files.intake import clear_snapshots, waiting  # noqa: F401  (callers take them from here)
+from ingest.errors import ConfigError, Duplicate, FileRefused, IngestError
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
-from ingest.rows.messages import reject
+from ingest.rows.messages import Rejected, reject
 from ingest.rows.validate import RowParser
 from ingest.rows.values import Period
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
-_ARCHIVE_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
 def discover(landing: Path) -> list[str]:
-    """Files waiting in landing, oldest first, as paths relative to landing."""
-    if not landing.exists():
-        return []
-    files = [p for p in landing.rglob("*") if (p.is_file() or p.is_symlink())
-             and not p.name.startswith((".", "~$"))]
-    files.sort(key=lambda p: (p.lstat().st_mtime_ns, str(p)))
-    return [p.relative_to(landing).as_posix() for p in files]
+    """Files waiting in landing and settled (``intake.waiting``), oldest first, relative to landing."""
+    return intake.waiting(landing)[0]
 
 
 def ingest_file(rel: str, home: Path | str | None = None, run_id: str = "cli",
-                today: dt.date | None = None, con=None) -> Receipt:
+                today: dt.date | None = None, con=None) -> Receipt | None:
     """Ingest landing/<rel>. Refusals are outcomes (in the receipt), not exceptions. `con`: an
-    open connection to the raw database to use, else one is opened and closed for this file."""
+    open connection to the raw database to use, else one is opened and closed for this file.
+    None: the file left landing before it was read (another run took it)."""
     paths, day = config.paths(home), today or dt.date.today()
     own = con is None
     con = con or load.connect(paths.raw_db)
     try:
         first = begin(rel, paths, run_id, day, con)
-        return first if isinstance(first, Receipt) else complete(first, paths, day)
+        return complete(first, paths, day) if isinstance(first, StagedFile) else first
     finally:
         if own:
             con.close()
@@ -71,28 +67,42 @@ class StagedFile:
     writer: load.FileLoad
     split: str | None
     registry: Any
+    taken: intake.Taken | None = None
 
 
-def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Receipt | StagedFile:
-    """First half of a file's ingest: guard, hash, duplicate check, read, row rules, stage. A
-    file refused by then, or a duplicate, is settled at once (archived, its receipt returned)."""
+def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Receipt | StagedFile | None:
+    """First half of a file's ingest: guard, read once into a private copy while hashing it,
+    read, row rules, stage, duplicate check. A file refused by then, or a duplicate, is settled
+    at once (archived, its receipt returned). None: the file left landing before it was read
+    (another run took it), so there is nothing to say about it."""
     receipt = Receipt(receipt_id=str(uuid.uuid4()), run_id=run_id, source_file=safety.display_name(rel),
                       content_sha256="", submission_id=None, received_at=dt.datetime.now())
+    landed = paths.landing / rel
     try:
         source = safety.check_name(rel, paths.landing)
+        snap = safety.snapshot(source, intake.snapshot_dir(paths) / receipt.receipt_id, receipt.source_file)
+        taken = intake.Taken(landed, snap)
     except FileRefused as refused:
+        if refused.reason_code == "missing_file" and not os.path.lexists(landed) and intake.inside(rel):
+            return None
         _refuse(receipt, refused)
-        return _record(paths, receipt, _movable(paths.landing, rel), con)
-    receipt.content_sha256 = safety.sha256_file(source)
-    if (duplicate := _duplicate(con, receipt, source, paths)) is not None:
-        return duplicate
-    receipt.submission_id = receipt.content_sha256[:16]
+        return _record(paths, receipt, intake.movable(paths.landing, rel), con)
+    except FileNotFoundError:
+        return None                     # gone between the name check and the reading
+    except safety.InFlight:
+        _refuse(receipt, FileRefused("file_changed_while_reading", "文件在读取过程中被改写(可能仍在上传或保存),"
+                                     "本次未入库;文件留在接收目录,写完后会重新读取", file=receipt.source_file))
+        return _record(paths, receipt, None, con)
+    receipt.content_sha256 = taken.snap.sha256
     try:
-        safety.check_size(source, receipt.source_file)
-        return stage_file(con, rel, source, receipt, today, paths)
+        return stage_file(con, rel, taken.snap.path, receipt, today, paths, taken)
+    except Duplicate as dup:
+        return _duplicate(con, receipt, taken, paths, dup.earlier)
     except FileRefused as refused:
         _refuse(receipt, refused)
-        return _record(paths, receipt, source, con)
+        return _record(paths, receipt, taken, con)
+    except Exception as exc:
+        return _failed(paths, receipt, taken, con, exc)
 
 
 def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_duplicate: bool = False) -> Receipt:
@@ -100,36 +110,45 @@ def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_du
     transaction; then archive and receipt. recheck_duplicate: a file with the same bytes was
     staged before this one in the batch, and may have loaded since ``begin`` checked."""
     receipt, con = staged.receipt, staged.writer.con
-    if recheck_duplicate and (duplicate := _duplicate(con, receipt, staged.source, paths)) is not None:
+    if recheck_duplicate and (earlier := load.already_loaded(con, receipt.content_sha256, receipt.city,
+                                                             receipt.department_code, receipt.kind)):
         staged.writer.abort()
-        return duplicate
+        return _duplicate(con, receipt, staged.taken, paths, earlier)
     try:
         _settle_file(staged, today, paths)
     except FileRefused as refused:
         _refuse(receipt, refused)
-        return _record(paths, receipt, staged.source, con)
-    _move(paths, staged.source, receipt.archived_path)
+        return _record(paths, receipt, staged.taken, con)
+    except Exception as exc:
+        return _failed(paths, receipt, staged.taken, con, exc)
+    intake.move(paths, staged.taken, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
 
 
-def _duplicate(con, receipt: Receipt, source: Path, paths: config.Paths) -> Receipt | None:
-    earlier = load.already_loaded(con, receipt.content_sha256)
-    if not earlier:
-        return None
+def _failed(paths: config.Paths, receipt: Receipt, taken: intake.Taken | None, con, exc: Exception) -> Receipt:
+    """A fault on this file's content (a value no rule expected) refuses the file, never retried
+    nor stopping the others; faults of the environment (disk, configuration, locks) are raised."""
+    import duckdb
+    from ingest.faults import is_transient
+    environment = (OSError, MemoryError, ConfigError, duckdb.IOException, duckdb.OutOfMemoryException)
+    if isinstance(exc, environment) or is_transient(exc):
+        intake.discard(taken)
+        raise exc
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
+    log.error("%s: %s at %s while ingesting; the file is refused (ingest_failed)", receipt.source_file,
+              type(exc).__name__, where)   # type and place only: an error's message may repeat a cell
+    _refuse(receipt, FileRefused("ingest_failed", f"处理文件时出现意外错误({type(exc).__name__}),文件未入库;"
+                                 "运维人员已收到记录,修复后会通知重新提交", file=receipt.source_file))
+    return _record(paths, receipt, taken, con)
+
+
+def _duplicate(con, receipt: Receipt, taken: intake.Taken, paths: config.Paths, earlier: str) -> Receipt:
     receipt.status, receipt.reason_code, receipt.submission_id = "duplicate", "duplicate", earlier
-    receipt.message = f"该文件内容与已接收的报送 {earlier} 完全相同,不重复入库"
-    return _record(paths, receipt, source, con)
-
-
-def _movable(landing: Path, rel: str) -> Path | None:
-    """A file refused for its name that may still go to the archive: one inside landing (a
-    symlink is moved as a link, its target untouched). Paths that leave landing stay put."""
-    if rel.startswith("/") or ".." in PurePosixPath(rel).parts:
-        return None
-    path = landing / rel
-    return path if path.is_symlink() or path.is_file() else None
+    receipt.message = f"该文件内容与本单位已接收的报送 {earlier} 完全相同,不重复入库"
+    return _record(paths, receipt, taken, con)
 
 
 def _refuse(receipt: Receipt, refused: FileRefused) -> None:
@@ -139,11 +158,16 @@ def _refuse(receipt: Receipt, refused: FileRefused) -> None:
     receipt.parts = []
 
 
-def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths) -> StagedFile:
-    """A file read, checked and staged on `con`, its period settled (nothing committed)."""
+def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths,
+               taken: intake.Taken | None = None) -> StagedFile:
+    """A file read, checked and staged on `con`, its period settled (nothing committed). Raises
+    Duplicate when these bytes were accepted from the same city, department and kind before."""
     label = receipt.source_file
     table, meta, parser, writer, reg = stage_rows(con, rel, source, receipt, today)
     try:
+        if earlier := load.already_loaded(con, receipt.content_sha256, meta.city, meta.department_code, meta.kind):
+            raise Duplicate(earlier)
+        receipt.submission_id = load.submission_id(receipt.content_sha256, meta.city, meta.department_code, meta.kind)
         receipt.rows_skipped = table.skipped
         if receipt.rows_found == 0:
             raise FileRefused("no_rows", "文件有表头但没有数据行", file=label)
@@ -154,7 +178,7 @@ def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, pa
         if split:
             _reject_outside_year(table, parser, writer, receipt, period)
         receipt.period_month = None if split else dt.date(period.year, period.month, 1)
-        return StagedFile(rel, source, receipt, table, meta, parser, writer, split, reg)
+        return StagedFile(rel, source, receipt, table, meta, parser, writer, split, reg, taken)
     except BaseException:
         writer.abort()
         raise
@@ -196,7 +220,7 @@ def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths) -> Non
                               "请按问题行清单修改后重新提交", file=label)
         receipt.rows_in, receipt.rows_loaded = receipt.rows_found, writer.staged
         receipt.rows_quarantined, receipt.rows_warned = writer.noted["refused"], writer.noted["warned"]
-        receipt.archived_path = _archive_path(paths, staged.rel, receipt)
+        receipt.archived_path = intake.archive_path(paths, staged.rel, receipt.received_at, receipt.content_sha256)
         submissions = _submissions(writer, receipt, staged.source, table, split)
         receipt.status = "accepted"
         header = {"submission_id": submissions[0]["submission_id"] if not split else receipt.submission_id,
@@ -234,6 +258,10 @@ def _stage(table: Table, parser: RowParser, writer: load.FileLoad, receipt: Rece
         writer.add(good)
         _keep(writer, receipt, "rejected", bad)
         _keep(writer, receipt, "warnings", warned)
+    if (cut := table.grid.cut_record) is not None and writer.take_rows([cut]):
+        _keep(writer, receipt, "rejected", [Rejected(cut, "(整行)", "", "truncated_record",
+                                                     "文件最后一行没有换行符,可能在写入或传输中被截断,该行未入库;"
+                                                     "请确认该行完整后重新提交整个文件")])
     for check in table.contract.checks:
         if check["rule"] == "unique":
             hits = writer.reject_duplicates(check["fields"])
@@ -284,19 +312,10 @@ def _submitted_at(envelope: dict) -> dt.datetime | None:
     return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
-def _archive_path(paths: config.Paths, rel: str, receipt: Receipt) -> str:
-    """Where the file goes once processed (nothing is deleted); personal numbers and control
-    characters never reach the stored name."""
-    safe = _ARCHIVE_UNSAFE_RE.sub("_", safety.display_name(rel))
-    parent = Path(safe).parent if ".." not in Path(safe).parts else Path("_unsafe")
-    name = f"{receipt.received_at:%Y%m%dT%H%M%S%f}-{(receipt.content_sha256 or 'nohash')[:8]}-{Path(safe).name}"
-    return (paths.archive.relative_to(paths.home) / parent / name).as_posix()
-
-
-def _record(paths: config.Paths, receipt: Receipt, source: Path | None, con=None) -> Receipt:
+def _record(paths: config.Paths, receipt: Receipt, source: intake.Taken | Path | None, con=None) -> Receipt:
     """Ledger, archive and receipt of a file that was not accepted."""
     if source is not None:
-        receipt.archived_path = _archive_path(paths, receipt.source_file, receipt)
+        receipt.archived_path = intake.archive_path(paths, receipt.source_file, receipt.received_at, receipt.content_sha256)
     own = con is None
     con = con or load.connect(paths.raw_db)
     try:
@@ -305,18 +324,10 @@ def _record(paths: config.Paths, receipt: Receipt, source: Path | None, con=None
         if own:
             con.close()
     if source is not None:
-        _move(paths, source, receipt.archived_path)
+        intake.move(paths, source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
-
-
-def _move(paths: config.Paths, source: Path, archived: str | None) -> None:
-    if archived is None:
-        return
-    target = paths.home / archived
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(source), str(target))
 
 
 def peek_month(source: Path, rel: str) -> str | None:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole pipeline once, through Airflow (`airflow dags test` of both DAGs, in one Airflow process:
 # SQLite metadata, DuckDB warehouse).
-# Usage: scripts/run_pipeline.sh   (CAMPAIGN_HOME defaults to ./data)
+# Usage: scripts/run_pipeline.sh [--demo]   (CAMPAIGN_HOME defaults to ./data; --demo resets it to the demo)
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 venv="$repo/.venv/bin"
@@ -13,10 +13,35 @@ if [ -z "${CAMPAIGN_HASH_KEY:-}" ]; then
   export CAMPAIGN_DEMO=1
 fi
 
+if [ "${1:-}" = "--demo" ]; then   # make demo: reset the home to the demo, then run
+  if [ -e "$CAMPAIGN_HOME/warehouse/raw.duckdb" ] && [ ! -e "$CAMPAIGN_HOME/.demo" ] \
+      && [ "${CAMPAIGN_DEMO_RESET:-}" != 1 ]; then
+    echo "refusing to reset $CAMPAIGN_HOME: it holds submissions that are not the demo's;" \
+         "set CAMPAIGN_DEMO_RESET=1 to delete its landing, archive, receipts, warehouse, quality and site"
+    exit 1
+  fi
+  echo "resetting $CAMPAIGN_HOME to the demo"
+  for d in landing archive receipts warehouse quality site dbt; do rm -rf "${CAMPAIGN_HOME:?}/$d"; done
+  rm -f "$CAMPAIGN_HOME/.demo"
+fi
 mkdir -p "$CAMPAIGN_HOME/landing" "$CAMPAIGN_HOME/logs"
-if [ -z "$(find "$CAMPAIGN_HOME/landing" -type f -print -quit)" ]; then
-  echo "landing/ is empty: writing the demo submissions into it"
+# Demo submissions only into a fresh home: no ledger, no warehouse, nothing in landing. A home that
+# has seen a run never gets demo files (`make demo` resets a home to the demo on purpose).
+if [ ! -e "$CAMPAIGN_HOME/warehouse/raw.duckdb" ] && [ ! -e "$CAMPAIGN_HOME/warehouse/campaign.duckdb" ] \
+    && [ -z "$(find "$CAMPAIGN_HOME/landing" -mindepth 1 -print -quit)" ]; then
+  echo "fresh home, landing/ is empty: writing the demo submissions into it"
   "$venv/python" -m ingest.demo --out "$CAMPAIGN_HOME/landing" >/dev/null
+  touch "$CAMPAIGN_HOME/.demo"
+  export CAMPAIGN_SETTLE_SECONDS=0   # written whole just now: nothing in flight
+fi
+# Nothing waiting in landing and nothing in raw that is not published: say so, touch nothing.
+pending=0; "$venv/python" -m ingest pending || pending=$?
+if [ "$pending" -eq 3 ]; then
+  "$venv/python" -m flows summary
+  exit 0
+elif [ "$pending" -ne 0 ]; then
+  echo "FAILED: could not tell whether anything is waiting (python -m ingest pending: exit $pending)"
+  exit 1
 fi
 
 log="$CAMPAIGN_HOME/logs/run-$(date +%Y%m%dT%H%M%S).log"

@@ -276,10 +276,16 @@ def _wal(db: Path) -> Path:
 
 def run(paths: Paths, run_id: str | None = None, full_refresh: bool = False) -> Path:
     """build -> audit -> publish, as the warehouse DAG runs them."""
+    from ingest.raw import state as raw_state
+
     run_id = run_id or "cli__" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+    state = raw_state.fingerprint(paths.raw_db)
     build(paths, full_refresh=full_refresh)
+    raw_state.mark_built(paths, state)
     audit(paths, run_id)
-    return publish(paths)
+    published = publish(paths)
+    raw_state.mark_published(paths)
+    return published
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,8 +309,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"dbt parse failed (the build will parse again): {exc}", file=sys.stderr)
             return 1
         return 0
+    from ingest.lock import HomeBusy, WarehouseUnwritable, home_lock
+    paths = config.paths(args.home)
     try:
-        published = run(config.paths(args.home), args.run_id, args.full_refresh)
+        with home_lock(paths, "python -m ingest.warehouse"):
+            published = run(paths, args.run_id, args.full_refresh)
+    except (HomeBusy, WarehouseUnwritable) as exc:
+        print(f"warehouse run not started: {exc}", file=sys.stderr)
+        return 2
     except (AuditFailed, BuildFailed, PublishRefused) as exc:
         print(f"warehouse run failed, published warehouse unchanged: {exc}", file=sys.stderr)
         return 1

@@ -5,10 +5,13 @@ Everything here refuses with a FileRefused (a clear Chinese reason), never crash
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 import struct
 import zipfile
 import zlib
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ingest.errors import FileRefused
@@ -31,6 +34,53 @@ def sha256_file(path: Path) -> str:
         while block := f.read(1 << 20):
             h.update(block)
     return h.hexdigest()
+
+
+class InFlight(Exception):
+    """The file changed while it was read: still being written (not a refusal of its content)."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A private copy of a landing file, made in one reading that also hashed it: the bytes
+    hashed are exactly the bytes parsed, whatever happens to the landing file meanwhile."""
+    path: Path
+    sha256: str
+    size: int
+    seen: tuple[int, int, int]       # (inode, size, mtime_ns) of the landing file when read
+
+
+def snapshot(source: Path, into: Path, label: str) -> Snapshot:
+    """Copy `source` into the folder `into` (same name), hashing while reading. Its size is
+    checked first, from the open file, so an oversized file is refused before a byte is read.
+    Raises InFlight when the file's size or mtime moved during the reading."""
+    fd = os.open(source, os.O_RDONLY | os.O_NOFOLLOW)
+    with os.fdopen(fd, "rb") as f:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode):
+            raise FileRefused("not_regular_file", "不是普通文件,已拒收", file=label)
+        check_size(source, label, before.st_size)
+        into.mkdir(parents=True, exist_ok=True)
+        target, h, copied = into / source.name, hashlib.sha256(), 0
+        with open(target, "xb") as out:
+            while block := f.read(1 << 20):
+                h.update(block)
+                out.write(block)
+                copied += len(block)
+        after = os.fstat(fd)
+    if copied != before.st_size or (after.st_size, after.st_mtime_ns) != (before.st_size, before.st_mtime_ns):
+        target.unlink()
+        raise InFlight(label)
+    return Snapshot(target, h.hexdigest(), copied, (before.st_ino, before.st_size, before.st_mtime_ns))
+
+
+def unchanged(source: Path, seen: tuple[int, int, int]) -> bool:
+    """The landing file is still the one that was read (same inode, size and mtime)."""
+    try:
+        st = os.lstat(source)
+    except OSError:
+        return False
+    return (st.st_ino, st.st_size, st.st_mtime_ns) == seen
 
 
 def display_name(rel: str) -> str:
@@ -60,11 +110,26 @@ def check_name(rel: str, landing: Path) -> Path:
         raise FileRefused("missing_file", "文件不存在或无法读取", file=display_name(rel)) from None
     if not resolved.is_relative_to(landing.resolve()) or not resolved.is_file():
         raise FileRefused("unsafe_file_name", "文件是指向接收目录之外的链接或不是普通文件,已拒收", file=display_name(rel))
+    _regular(landing, parts, display_name(rel))
     return source
 
 
-def check_size(path: Path, label: str) -> int:
-    size = path.stat().st_size
+def _regular(landing: Path, parts: tuple[str, ...], label: str) -> None:
+    """Only a regular file, reached through real folders, is a submission: a link (even to
+    another department's file inside landing) would file someone else's data under this path."""
+    here = landing
+    for i, part in enumerate(parts):
+        here = here / part
+        mode = here.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise FileRefused("not_regular_file", "文件或其所在文件夹是链接(快捷方式),不是直接放入接收目录的文件,"
+                              "已拒收;请把文件本身放入本单位的文件夹后重新提交", file=label)
+        if i == len(parts) - 1 and not stat.S_ISREG(mode):
+            raise FileRefused("not_regular_file", "不是普通文件,已拒收", file=label)
+
+
+def check_size(path: Path, label: str, size: int | None = None) -> int:
+    size = path.stat().st_size if size is None else size
     if size == 0:
         raise FileRefused("empty_file", "文件为空(0 字节),请检查后重新提交", file=label)
     if size > MAX_FILE_BYTES:

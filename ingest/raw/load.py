@@ -27,9 +27,13 @@ NOTES = ("refused", "warned")
 
 
 def connect(db_path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
-    """Read-write connection; another writer holding the file is a transient fault. Memory is
+    """Read-write connection; another writer holding the file is a transient fault, any other
+    failure to open it is not. Memory is
     capped so that a large file's staging table spills to disk instead of growing the process."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
+    from ingest.faults import is_transient
+    from ingest.lock import check_writable
+
+    check_writable(db_path.parent)      # a read-only folder is a clear, terminal error, not "locked"
     for attempt in range(attempts):
         try:
             con = duckdb.connect(str(db_path), config={
@@ -38,18 +42,28 @@ def connect(db_path: Path, attempts: int = 5) -> duckdb.DuckDBPyConnection:
             con.execute(SCHEMA_SQL)
             return con
         except duckdb.IOException as exc:
+            if not is_transient(exc):
+                raise
             if attempt == attempts - 1:
                 raise TransientError(f"raw database is locked by another process: {exc}") from exc
             time.sleep(0.5 * 2 ** attempt)
     raise AssertionError("unreachable")
 
 
-def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str) -> str | None:
-    """The submission id under which these exact bytes were accepted before, if any."""
+def already_loaded(con: duckdb.DuckDBPyConnection, sha256: str, city: str | None, department_code: str | None,
+                   kind: str | None) -> str | None:
+    """The submission id under which these exact bytes were accepted before from the same city,
+    department and kind, if any (the same bytes from another department are its own submission)."""
     row = con.execute("""select submission_id from file_ledger where content_sha256 = ? and status = 'accepted'
-                         union all select submission_id from submissions where submission_id = ? limit 1""",
-                      [sha256, sha256[:16]]).fetchone()
+                           and city = ? and department_code = ? and kind = ? limit 1""",
+                      [sha256, city, department_code, kind]).fetchone()
     return row[0] if row else None
+
+
+def submission_id(sha256: str, city: str, department_code: str, kind: str) -> str:
+    """16 hex characters naming a submission: its bytes, and who sent them as what."""
+    import hashlib
+    return hashlib.sha256(f"{sha256}|{city}|{department_code}|{kind}".encode("utf-8")).hexdigest()[:16]
 
 
 def _frame(columns: list[str], records: list[dict[str, Any]]):

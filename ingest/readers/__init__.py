@@ -35,6 +35,8 @@ class Grid:
     hidden: bool = False
     # xlsx: the exact text of numeric cells in the given columns (IDs typed as numbers)
     exact_text: Callable[[set[int]], dict[tuple[int, int], str]] | None = None
+    # text: the number of the last record when the file ends without a line end (known once read)
+    cut_record: int | None = None
 
     def chunks(self, after: int = 0) -> Iterator[list[Row]]:
         """Every row after the first `after` head rows, in chunks."""

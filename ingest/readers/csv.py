@@ -93,14 +93,19 @@ def _delimiter(first_lines: list[str]) -> tuple[str, bool]:
 def read(path: Path, label: str) -> Grid:
     with open(path, "rb") as f:
         sample = f.read(SAMPLE_BYTES)
+        f.seek(-1, io.SEEK_END)
+        cut = f.read(1) not in (b"\n", b"\r")   # no line end after the last record: maybe cut off
     codec, name = detect(sample, label)
     preview = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
     delimiter, hinted = _delimiter(preview.lstrip("\ufeff").splitlines()[:HEAD_ROWS])
-    chunks = _chunks(path, codec, delimiter, hinted, label)
-    return Grid(head=next(chunks, []), tail=chunks, encoding=name)
+    grid = Grid(head=[], encoding=name)
+    chunks = _chunks(path, codec, delimiter, hinted, label, grid if cut else None)
+    grid.head, grid.tail = next(chunks, []), chunks
+    return grid
 
 
-def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str) -> Iterator[list[Row]]:
+def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
+            cut: Grid | None = None) -> Iterator[list[Row]]:
     """The records in lists: the first HEAD_ROWS, then CHUNK_ROWS at a time, each list built in C
     (no Python frame per row). On a decoding or CSV error the file is read again row by row
     to name the row."""
@@ -117,7 +122,10 @@ def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str) ->
                     pass
                 raise AssertionError("a reading error that a second reading does not meet") from None
             if not chunk:
+                if cut is not None and size == CHUNK_ROWS:
+                    cut.cut_record = last     # the last record had no line end
                 return
+            last = chunk[-1][0]
             yield chunk
             size = CHUNK_ROWS
 

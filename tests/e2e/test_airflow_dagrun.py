@@ -34,7 +34,7 @@ def test_files_that_cannot_be_processed_fail_without_retry_and_are_named(tmp_pat
     env.update(CAMPAIGN_HOME=str(home), AIRFLOW_HOME=str(tmp_path / "airflow"), PYTHONPATH=str(REPO),
                AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"), AIRFLOW__CORE__LOAD_EXAMPLES="False",
                CAMPAIGN_NOTIFY_WEBHOOK=webhook.url,
-               CAMPAIGN_INGEST_BATCH_FILES="2")
+               CAMPAIGN_INGEST_BATCH_FILES="2", CAMPAIGN_SETTLE_SECONDS="0")
     airflow = str(REPO / ".venv" / "bin" / "airflow")
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     proc = subprocess.run([airflow, "dags", "test", "campaign_ingest"], env=env, capture_output=True, text=True,

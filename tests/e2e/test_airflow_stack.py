@@ -147,7 +147,7 @@ def stack(tmp_path_factory):
     env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", AIRFLOW_PORT=str(port),
                AIRFLOW_DB=f"postgresql+psycopg2://{PG_SERVER}/{db}", CAMPAIGN_NOTIFY_WEBHOOK=receiver.url,
                AIRFLOW_ENGINEER_PASSWORD=PASSWORDS["engineer"], AIRFLOW_ANALYST_PASSWORD=PASSWORDS["analyst"],
-               CAMPAIGN_INGEST_BATCH_FILES="4")         # several load_batch tasks for one city's files
+               CAMPAIGN_INGEST_BATCH_FILES="4", CAMPAIGN_SETTLE_SECONDS="0")         # several load_batch tasks for one city's files
     out = open(home / "stack.out", "w")
     proc = subprocess.Popen([str(REPO / "scripts" / "airflow_stack.sh")], env=env, stdout=out,
                             stderr=subprocess.STDOUT, start_new_session=True)

@@ -44,14 +44,14 @@ if point == "ingest-in-transaction":    # the 2nd file's rows staged, its transa
     sys.exit(main(argv))
 
 if point == "ingest-after-commit":      # the 3rd file committed, not yet moved to the archive
-    import ingest.pipeline as pipeline
-    move, seen = pipeline._move, []
+    import ingest.files.intake as intake
+    move, seen = intake.move, []
     def stop_third(*a, **k):
         seen.append(1)
         if len(seen) == 3:
             pause()
         return move(*a, **k)
-    pipeline._move = stop_third
+    intake.move = stop_third
     from ingest.cli import main
     sys.exit(main(argv))
 

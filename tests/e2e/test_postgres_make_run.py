@@ -24,7 +24,7 @@ def run(tmp_path_factory):
     manifest = generate(tmp_path_factory.mktemp("manifest"))   # the files make run writes into landing
     dsn, role = new_database("run"), f"{DB_PREFIX}bi_{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_TARGET="postgres",
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_TARGET="postgres", CAMPAIGN_SETTLE_SECONDS="0",
                CAMPAIGN_PG_DSN=dsn, CAMPAIGN_BI_ROLE=role, CAMPAIGN_BI_PASSWORD="run-test")
     try:
         proc = subprocess.run([os.path.join(REPO, "scripts", "run_pipeline.sh")], env=env, capture_output=True,

@@ -34,7 +34,7 @@ VOL_HEADER = "志愿者姓名,身份证号,联系电话,所属队伍,活动名�
 
 def env() -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    out.update(CAMPAIGN_HASH_KEY="test-key")
+    out.update(CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_SETTLE_SECONDS="0")
     return out
 
 

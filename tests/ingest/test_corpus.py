@@ -105,11 +105,14 @@ def test_every_file_reconciles(corpus_home):
     file are exactly its counts; refused and duplicate files wrote no rows."""
     home, _ = corpus_home
     raw = home / "warehouse" / "raw.duckdb"
-    ledger = query(raw, "select content_sha256, status, rows_in, rows_loaded, rows_quarantined from file_ledger")
+    ledger = query(raw, """select content_sha256, city, department_code, kind, status, rows_in, rows_loaded,
+                                  rows_quarantined from file_ledger""")
     assert len(ledger) == len(SHARED)
-    for sha, status, rows_in, loaded, quarantined in ledger:
+    for sha, city, department, kind, status, rows_in, loaded, quarantined in ledger:
         assert rows_in == loaded + quarantined
-        subs = [s for (s,) in query(raw, "select submission_id from submissions where content_sha256 = ?", [sha])]
+        subs = [s for (s,) in query(raw, """select submission_id from submissions where content_sha256 = ?
+                                            and city = ? and department_code = ? and kind = ?""",
+                                    [sha, city, department, kind])]
         if status != "accepted":
             assert rows_in == 0 and not (status == "refused" and subs)
             continue

@@ -18,6 +18,7 @@ BAD = "射洪市/市文明办/volunteer/联系人.csv"
 
 def _run(home: Path, *args: str, key: str | None = "test-key") -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
+    env["CAMPAIGN_SETTLE_SECONDS"] = "0"
     if key:
         env["CAMPAIGN_HASH_KEY"] = key
     return subprocess.run([sys.executable, "-m", "ingest", "--home", str(home), *args], cwd=REPO, env=env,
