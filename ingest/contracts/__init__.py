@@ -26,6 +26,7 @@ class Field:
     values: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)   # variant as written -> allowed value
     not_future: bool = False
+    in_calendar: bool = False       # the mart audit checks it against the calendar (values.CALENDAR)
 
     def canonical(self, value: str) -> str | None:
         """The allowed value an enum cell means ('已完成' -> '已完工'), or None."""
@@ -84,7 +85,7 @@ def _load(path: Path) -> Contract:
     fields = {name: Field(name=name, headers=tuple(f["headers"]), type=f["type"],
                           required=f.get("required", False), values=tuple(f.get("values", ())),
                           aliases={clean_text(k): v for k, v in (f.get("aliases") or {}).items()},
-                          not_future=f.get("not_future", False))
+                          not_future=f.get("not_future", False), in_calendar=f.get("in_calendar", False))
               for name, f in spec["fields"].items()}
     index = {header_key(h): f.name for f in fields.values() for h in f.headers}
     return Contract(kind=spec["kind"], title=spec["title"], table=spec["table"], fields=fields,

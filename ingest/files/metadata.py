@@ -13,7 +13,7 @@ from pathlib import PurePosixPath
 from ingest.contracts import KINDS, Contract, by_title
 from ingest.errors import FileRefused
 from ingest.registry import Registry
-from ingest.rows.values import Period, clean_text, parse_period
+from ingest.rows.values import CALENDAR, Period, clean_text, parse_period
 
 _NOT_PERIOD_LINE_RE = re.compile(r"^(填报单位|报送单位|填报日期|报送日期|制表日期|单位)\s*[::]")
 _DEPT_LINE_RE = re.compile(r"(?:填报单位|报送单位)\s*[::]\s*(.*)$")
@@ -156,6 +156,9 @@ def settle(meta: Meta, contract: Contract | None, month_counts: Counter[tuple[in
         raise FileRefused("annual_not_supported", "该类报表须按月报送,不接收年度汇总文件", file=rel)
     if not period.annual and dt.date(period.year, period.month, 1) > today:
         raise FileRefused("period_in_future", f"填报期间 {period.label()} 晚于当前月份", file=rel)
+    if not CALENDAR[0].year <= period.year <= CALENDAR[1].year:
+        raise FileRefused("period_outside_calendar", f"填报期间 {period.label()} 不在数据仓库的统计年份"
+                          f"({CALENDAR[0].year}–{CALENDAR[1].year}年)内", file=rel)
     return period
 
 

@@ -22,6 +22,17 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
+class Uncalculated:
+    """A formula cell whose value the file does not hold: no cached result, or one written by a
+    program that does not calculate (openpyxl, xlsxwriter: their cached value is 0 or empty)."""
+
+    def __str__(self) -> str:
+        return "(公式)"
+
+
+UNCALCULATED = Uncalculated()
+
+
 @dataclass
 class Grid:
     """A sheet-like view of a file before its header is found."""
@@ -35,6 +46,8 @@ class Grid:
     hidden: bool = False
     # xlsx: the exact text of numeric cells in the given columns (IDs typed as numbers)
     exact_text: Callable[[set[int]], dict[tuple[int, int], str]] | None = None
+    # rows the reader refuses whatever their cells hold: row number -> (reason code, field)
+    flagged: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def chunks(self, after: int = 0) -> Iterator[list[Row]]:
         """Every row after the first `after` head rows, in chunks."""
