@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from ingest.errors import FileRefused
 from ingest.readers import Grid
 from ingest.readers.csv import detect
+from ingest.rows import pii
+from ingest.rows.values import clean_text
 
 MAX_JSON_BYTES = 64 * 1024 * 1024     # larger exports come as CSV
 ENVELOPE_KEYS = {"城市": "city", "填报单位": "department", "报送单位": "department", "报表类型": "kind",
@@ -15,24 +19,76 @@ ENVELOPE_KEYS = {"城市": "city", "填报单位": "department", "报送单位":
 RECORD_KEYS = ("records", "data", "rows", "记录")
 
 
+class _Object(dict):
+    """A JSON object that remembers the keys it was given more than once (the last value wins
+    in a dict: a silent choice)."""
+    twice: tuple[tuple[str, Any, Any], ...] = ()
+
+
+def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
+    obj, twice = _Object(), []
+    for key, value in pairs:
+        if key in obj:
+            twice.append((key, obj[key], value))
+        else:
+            obj[key] = value
+    obj.twice = tuple(twice)
+    return obj
+
+
+def _shown(value: Any) -> str:
+    return pii.redact(clean_text(value))[:60]
+
+
+def _integer(text: str) -> int | Decimal:
+    """JSON integers: beyond a few hundred digits Python refuses int(); such values are no
+    figure of a form anyway, and the row rules refuse them by range."""
+    return int(text) if len(text) <= 300 else Decimal(text)
+
+
+def _envelope(doc: _Object, records_key: str | None, label: str) -> dict[str, Any]:
+    """The metadata keys, English or Chinese; two keys meaning one thing must agree."""
+    for key, first, second in doc.twice:
+        if key != records_key and first != second:
+            raise FileRefused("metadata_conflict", f"JSON 文件头中“{key}”出现两次,值不一致:“{_shown(first)}”与"
+                              f"“{_shown(second)}”", file=label)
+    envelope: dict[str, Any] = {}
+    named: dict[str, str] = {}
+    for key, value in doc.items():
+        if key == records_key:
+            continue
+        canonical = ENVELOPE_KEYS.get(key, key)
+        if canonical in envelope and clean_text(envelope[canonical]) != clean_text(value):
+            raise FileRefused("metadata_conflict", f"JSON 文件头中“{named[canonical]}”为“{_shown(envelope[canonical])}”,"
+                              f"“{key}”却为“{_shown(value)}”,两者不一致", file=label)
+        envelope[canonical], named[canonical] = value, key
+    return envelope
+
+
 def read(path: Path, label: str) -> Grid:
     size = path.stat().st_size
     if size > MAX_JSON_BYTES:
         raise FileRefused("file_too_large", f"JSON 文件超过 {MAX_JSON_BYTES // 2**20} MB,请改为导出 CSV", file=label)
     data = path.read_bytes()
+    if b"\x00" in data:
+        raise FileRefused("damaged_file", "文件已损坏:含有空字节(NUL),请重新导出后提交", file=label)
     codec, encoding = detect(data[:256 * 1024], label)
     try:
-        doc = json.loads(data.decode(codec))
+        doc = json.loads(data.decode(codec), object_pairs_hook=_pairs, parse_int=_integer)
     except UnicodeDecodeError:
         raise FileRefused("undecodable", "JSON 文件中有无法识别的字符(编码不一致)", file=label) from None
     except json.JSONDecodeError as exc:
         raise FileRefused("bad_json", f"JSON 格式错误(第 {exc.lineno} 行):{exc.msg}", file=label) from None
     except RecursionError:
         raise FileRefused("bad_json", "JSON 嵌套层数过多,不是表单系统导出的文件", file=label) from None
+    except ValueError:
+        raise FileRefused("bad_json", "JSON 中有无法读取的数值", file=label) from None
     if isinstance(doc, dict):
         key = next((k for k in RECORD_KEYS if k in doc), None)
         records = doc.get(key) if key else None
-        envelope = {ENVELOPE_KEYS.get(k, k): v for k, v in doc.items() if k != key}
+        if key and any(k == key for k, *_ in doc.twice):
+            raise FileRefused("bad_json", f"JSON 中有两份“{key}”记录列表,无法确定报送哪一份", file=label)
+        envelope = _envelope(doc, key, label)
     else:
         records, envelope = doc, {}
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
@@ -45,4 +101,5 @@ def read(path: Path, label: str) -> Grid:
                 seen.add(k)
                 headers.append(k)
     rows = [(i + 1, [record.get(h) for h in headers]) for i, record in enumerate(records)]
-    return Grid(head=rows, encoding=encoding, envelope=envelope, headers=headers)
+    twice = {i + 1: ("duplicate_field", r.twice[0][0]) for i, r in enumerate(records) if r.twice}
+    return Grid(head=rows, encoding=encoding, envelope=envelope, headers=headers, flagged=twice)
