@@ -67,6 +67,19 @@ class Contract:
         return mapping
 
 
+    def twice(self, headers: list[str] | list[list[str]], mapping: dict[int, str]) -> list[tuple[int, int]]:
+        """(first column, other column) pairs where a column's own name (not a group title above
+        it) names a field an earlier column already took: which one counts would be a guess."""
+        owner = {name: i for i, name in mapping.items()}
+        pairs = []
+        for i, h in enumerate(headers):
+            own = h if isinstance(h, str) else (h[0] if h else "")
+            name = self.match(own) if own else None
+            if name in owner and owner[name] != i:
+                pairs.append((owner[name], i))
+        return pairs
+
+
 @lru_cache(maxsize=65_536)  # the layout search asks again for the same cells, file after file
 def header_key(header: str) -> str:
     """Header without spaces, required-field stars and units: '服务时长（小时）' -> '服务时长',

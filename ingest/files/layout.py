@@ -32,6 +32,7 @@ class Table:
     header_rows: int = 1
     seq_col: int | None = None
     skipped: int = 0                    # blank / 合计 / footer rows seen so far (not data)
+    twice: list[tuple[int, int]] = field(default_factory=list)   # two columns naming one field
     _exact: dict[tuple[int, int], str] | None = field(default=None, repr=False)
 
     @property
@@ -147,7 +148,8 @@ def find_table(grid: Grid) -> Table | None:
         score, contract, mapped = _best(grid.headers)
         if contract is None:
             return None
-        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0)
+        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0,
+                     twice=contract.twice(grid.headers, mapped))
     texts = [_texts(cells) for _, cells in grid.head]
     found: tuple[tuple[int, int, int], Table] | None = None
     for i, top in enumerate(texts):
@@ -163,7 +165,8 @@ def find_table(grid: Grid) -> Table | None:
                 units = {c: unit_in(shown[c]) or (unit_in(parents[c]) if c < len(parents) else None) for c in mapped}
                 seq = next((c for c, h in enumerate(shown) if header_key(h) in _SEQ_KEYS and c not in mapped), None)
                 preamble = [t for row in texts[:i] for t in row if t]
-                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq))
+                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq,
+                                     twice=contract.twice(candidates, mapped)))
     return found[1] if found else None
 
 
@@ -180,4 +183,9 @@ def choose(grids: list[Grid], label: str) -> Table | None:
         names = "、".join(f"“{t.sheet}”" for t in pick[:4])
         raise FileRefused("ambiguous_sheets", f"工作簿中有 {len(pick)} 个工作表都像是报送数据({names}),"
                           "无法确定报送哪一个:请删除或隐藏多余的工作表后重新提交", file=label)
-    return pick[0]
+    table = pick[0]
+    if table.twice:
+        a, b = table.twice[0]
+        raise FileRefused("duplicate_header", f"表头中第 {a + 1} 列“{table.headers[a]}”和第 {b + 1} 列“{table.headers[b]}”"
+                          "是同一项内容,无法确定以哪一列为准:请删除或改名其中一列后重新提交", file=label)
+    return table
