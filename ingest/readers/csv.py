@@ -100,7 +100,7 @@ def detect(sample: bytes, label: str) -> tuple[str, str]:
             text = codecs.getincrementaldecoder(codec)(errors="strict").decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if sum(text.count(c) for c in _CONTROL) > max(2, len(text) // 1000):
+        if sum(text.count(c) for c in _CONTROL) > max(8, len(text) // 100):   # binary, not a stray control
             raise _refuse("binary_file", "文件不是文本表格(含有控制字符或二进制内容),请提交 xlsx、csv 或 json 文件",
                           label)
         if codec == "gb18030" and not _plausible_chinese(text):
