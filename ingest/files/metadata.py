@@ -13,6 +13,7 @@ from pathlib import PurePosixPath
 from ingest.contracts import KINDS, Contract, by_title
 from ingest.errors import FileRefused
 from ingest.registry import Registry
+from ingest.rows import pii
 from ingest.rows.values import CALENDAR, Period, clean_text, parse_period
 
 _NOT_PERIOD_LINE_RE = re.compile(r"^(填报单位|报送单位|填报日期|报送日期|制表日期|单位)\s*[::]")
@@ -125,8 +126,9 @@ def settle(meta: Meta, contract: Contract | None, month_counts: Counter[tuple[in
     for value in sorted(column):
         p = parse_period(value)
         if p is None:
-            raise FileRefused("bad_period", f"填报期间列中的“{value}”不是有效的月份(应如 2022-05 或 2022年5月)",
-                              file=rel, field="填报期间", value=value)
+            text = pii.redact(clean_text(value))[:60]    # a clerk's cell: never raw into a message
+            raise FileRefused("bad_period", f"填报期间列中的“{text}”不是有效的月份(应如 2022-05 或 2022年5月)",
+                              file=rel, field="填报期间", value=text)
         found.append(("填报期间列", p))
     if not found:
         raise FileRefused("missing_period", "无法确定填报期间:文件名、标题、文件信封和填报期间列中都没有写明月份,"

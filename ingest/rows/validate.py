@@ -32,6 +32,7 @@ from ingest.rows.values import (CALENDAR, UNIT_FACTORS, AmbiguousNumber, RoundsT
                                 is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
 
 log = logging.getLogger(__name__)
+_MISSING = object()
 
 MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 MAX_CODE_CHARS = 64
@@ -72,14 +73,14 @@ class RowParser:
         """A cell's outcome, remembered per field for values seen before (across chunks)."""
         key = raw if type(raw) is str else (type(raw), raw)
         try:
-            return cache[key]
-        except KeyError:
+            outcome = cache.get(key, _MISSING)
+        except TypeError:                       # unhashable: a list or object from JSON
+            return self._cell(f, raw, i)
+        if outcome is _MISSING:                 # (no 'except KeyError' here: it would chain the raw value)
             if len(cache) >= CACHE_VALUES:
                 cache.clear()
             outcome = cache[key] = self._cell(f, raw, i)
-            return outcome
-        except TypeError:                       # unhashable: a list or object from JSON
-            return self._cell(f, raw, i)
+        return outcome
 
     def _cell(self, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
         """(value, None) or (None, (code, field, shown value, extra))."""
