@@ -92,7 +92,8 @@ def detect(sample: bytes, label: str) -> tuple[str, str]:
         if _looks_utf16(sample):
             raise _refuse("unsupported_encoding", "文件为没有字节序标记的 UTF-16 编码,无法可靠识别,"
                           "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新提交", label)
-        if sample.count(b"\x00") * 100 < len(sample):   # text with a few NULs: a damaged file
+        controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 13)) + sample.count(b"\x7f")
+        if controls * 100 < len(sample):      # text with a few NULs: a damaged file, not a binary one
             raise _damaged(label)
         raise _refuse("binary_file", "文件不是文本表格(含有二进制内容),请提交 xlsx、csv 或 json 文件", label)
     for codec, name in (("utf-8", "utf-8"), ("gb18030", "gb18030")):
