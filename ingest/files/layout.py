@@ -47,6 +47,7 @@ class Table:
         """Data rows only, in chunks, with the clerk's row numbers. Read once."""
         footer = False
         id_cols = {i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"}
+        required = [i for i, n in self.columns.items() if self.contract.fields[n].required]
         quick = self.seq_col != 0 and not (id_cols and self.grid.exact_text)
         for chunk in self.grid.chunks(self.start):
             if quick and not footer and all([
@@ -56,7 +57,7 @@ class Table:
                 continue
             out: list[Row] = []
             for number, cells in chunk:
-                if footer or self._blank(cells):
+                if self._blank(cells):
                     self.skipped += 1
                     continue
                 kind = _non_data(cells)
@@ -64,6 +65,11 @@ class Table:
                     footer = footer or kind == "footer"
                     self.skipped += 1
                     continue
+                if footer:
+                    if not self._filled(cells, required):
+                        self.skipped += 1      # more footer text (a date, a signature)
+                        continue
+                    self.grid.flagged[number] = ("after_footer", "")    # data below the footer: never lost
                 if id_cols and self.grid.exact_text:
                     self._exact_ids(number, cells, id_cols)
                 out.append((number, cells))
@@ -83,6 +89,11 @@ class Table:
             if not isinstance(c, str) or c.strip():
                 return False
         return True
+
+    @staticmethod
+    def _filled(cells: list[Any], columns: list[int]) -> bool:
+        """Every one of `columns` holds something: a record, not a line of footer text."""
+        return all(i < len(cells) and cells[i] is not None and str(cells[i]).strip() != "" for i in columns)
 
     def _exact_ids(self, number: int, cells: list[Any], id_cols: set[int]) -> None:
         """IDs Excel holds as numbers: the digits as stored in the sheet, when it stored them all."""

@@ -212,3 +212,12 @@ for where, label in ((200, "in_the_sample"), (300_000, "beyond_the_sample")):
 case(name="json_nul_byte_refused", rel="射洪市/团市委/volunteer/2023年12月空字节.json",
      build=data(F.json_bytes({"records": [_REC]}).replace(b"2023/9/4", b"2023/9/4\x00")),
      status="refused", reason="damaged_file")
+
+# ---------------------------------------------------------------- rows below the footer: counted, never lost
+for fmt in ("csv", "xlsx"):
+    rows = [vol("甲", 103, "2023/12/8"), ["填表人:张三", None, None, "审核人:李四"], vol("乙", 104, "2023/12/9"),
+            ["2024年1月5日"]]
+    case(name=f"data_below_the_footer_quarantined_{fmt}", rel=f"射洪市/团市委/volunteer/2023年12月表尾.{fmt}",
+         build=data(build(fmt, F.VOL_HEADER, rows)), status="accepted", rows=(2, 1, 1),
+         quarantined={4: "after_footer"}, words=("表尾说明",),
+         check=lambda q, r: (eq(r.rows_skipped, 2), eq(q("select masked_name from raw_volunteer"), [("甲*",)])))
