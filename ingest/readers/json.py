@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ MAX_JSON_BYTES = 64 * 1024 * 1024     # larger exports come as CSV
 ENVELOPE_KEYS = {"城市": "city", "填报单位": "department", "报送单位": "department", "报表类型": "kind",
                  "填报期间": "period", "报送期间": "period", "提交时间": "submitted_at"}
 RECORD_KEYS = ("records", "data", "rows", "记录")
+# \ud800-\udfff escapes: json.loads admits a lone one, which no UTF-8 text (nor DuckDB) can hold
+_SURROGATE_ESCAPE_RE = re.compile(r"\\u[dD][89a-fA-F]")
 
 
 class _Object(dict):
@@ -34,6 +37,27 @@ def _pairs(pairs: list[tuple[str, Any]]) -> _Object:
             obj[key] = value
     obj.twice = tuple(twice)
     return obj
+
+
+def _mend(value: Any) -> tuple[Any, bool]:
+    """(the value with any lone surrogate written out as \\udXXX, whether it had one)."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value, False
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8"), True
+    if isinstance(value, list):
+        items = [_mend(v) for v in value]
+        return [v for v, _ in items], any(bad for _, bad in items)
+    if isinstance(value, dict):
+        out, bad = _Object(), False
+        for k, v in value.items():
+            (k2, bad_key), (v2, bad_value) = _mend(k), _mend(v)
+            out[k2], bad = v2, bad or bad_key or bad_value
+        out.twice = getattr(value, "twice", ())
+        return out, bad
+    return value, False
 
 
 def _shown(value: Any) -> str:
@@ -74,7 +98,8 @@ def read(path: Path, label: str) -> Grid:
         raise FileRefused("damaged_file", "文件已损坏:含有空字节(NUL),请重新导出后提交", file=label)
     codec, encoding = detect(data[:256 * 1024], label)
     try:
-        doc = json.loads(data.decode(codec), object_pairs_hook=_pairs, parse_int=_integer)
+        text = data.decode(codec)
+        doc = json.loads(text, object_pairs_hook=_pairs, parse_int=_integer)
     except UnicodeDecodeError:
         raise FileRefused("undecodable", "JSON 文件中有无法识别的字符(编码不一致)", file=label) from None
     except json.JSONDecodeError as exc:
@@ -83,6 +108,13 @@ def read(path: Path, label: str) -> Grid:
         raise FileRefused("bad_json", "JSON 嵌套层数过多,不是表单系统导出的文件", file=label) from None
     except ValueError:
         raise FileRefused("bad_json", "JSON 中有无法读取的数值", file=label) from None
+    broken: set[int] = set()
+    if _SURROGATE_ESCAPE_RE.search(text):      # rare: mend every string, flag the records that had one
+        key = next((k for k in RECORD_KEYS if k in doc), None) if isinstance(doc, dict) else None
+        listed = doc.get(key) if key else doc
+        if isinstance(listed, list):
+            broken = {i + 1 for i, r in enumerate(listed) if _mend(r)[1]}
+        doc = _mend(doc)[0]
     if isinstance(doc, dict):
         key = next((k for k in RECORD_KEYS if k in doc), None)
         records = doc.get(key) if key else None
@@ -102,4 +134,5 @@ def read(path: Path, label: str) -> Grid:
                 headers.append(k)
     rows = [(i + 1, [record.get(h) for h in headers]) for i, record in enumerate(records)]
     twice = {i + 1: ("duplicate_field", r.twice[0][0]) for i, r in enumerate(records) if r.twice}
+    twice.update({n: ("bad_character", "") for n in broken})
     return Grid(head=rows, encoding=encoding, envelope=envelope, headers=headers, flagged=twice)

@@ -44,6 +44,7 @@ MESSAGES = {
     "date_outside_calendar": "“{field}”({value})不在统计范围 {allowed} 内",
     "ratio_out_of_range": "“{field}”({value})超过“{other}”的 {allowed} 倍,请核实金额和单位",
     "unreadable_value": "“{field}”的值无法识别:{value}",
+    "bad_character": "这条记录含有无效的字符(不成对的 Unicode 代理项),请从表单系统重新导出",
     "after_footer": "这一行在表尾说明(填表人、审核人、注等)之后,未作为数据入库:请把数据行移到表尾说明之前",
 }
 WARNINGS = {

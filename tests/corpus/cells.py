@@ -4,6 +4,7 @@ separators and precision, formulas, headers and keys given twice, quotes left op
 Registered into tests.corpus.CASES."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from decimal import Decimal as D
@@ -221,3 +222,10 @@ for fmt in ("csv", "xlsx"):
          build=data(build(fmt, F.VOL_HEADER, rows)), status="accepted", rows=(2, 1, 1),
          quarantined={4: "after_footer"}, words=("表尾说明",),
          check=lambda q, r: (eq(r.rows_skipped, 2), eq(q("select masked_name from raw_volunteer"), [("甲*",)])))
+
+# ---------------------------------------------------------------- JSON text no UTF-8 can hold (a lone surrogate)
+_LONE = json.dumps(dict(_REC, 身份证号=F.person_id(105), 活动名称="劝导"), ensure_ascii=True).replace("\\u5bfc", "\\ud800")
+case(name="json_lone_surrogate_quarantined", rel="射洪市/团市委/volunteer/2024年1月代理项.json",
+     build=data(('{"records": [%s, %s]}' % (json.dumps(dict(_REC, 服务日期="2024/1/4"), ensure_ascii=False),
+                                           _LONE.replace("2023/9/4", "2024/1/5"))).encode()),
+     status="accepted", rows=(2, 1, 1), quarantined={2: "bad_character"}, today=dt.date(2026, 1, 1))
