@@ -28,6 +28,10 @@ from ingest.rows.values import Period
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
+# Errors a file's content can raise in code that did not foresee it (the environment raises
+# OSError, duckdb.IOException and the like, which stay transient). Such a file is refused, not
+# retried: its bytes will not change by trying again.
+CONTENT_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, RecursionError)
 _ARCHIVE_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
@@ -93,6 +97,9 @@ def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Re
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, source, con)
+    except _content_errors() as exc:
+        _refuse(receipt, _unforeseen(receipt, exc))
+        return _record(paths, receipt, source, con)
 
 
 def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_duplicate: bool = False) -> Receipt:
@@ -108,10 +115,26 @@ def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_du
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, staged.source, con)
+    except _content_errors() as exc:
+        _refuse(receipt, _unforeseen(receipt, exc))
+        return _record(paths, receipt, staged.source, con)
     _move(paths, staged.source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
+
+
+def _content_errors() -> tuple[type[BaseException], ...]:
+    import duckdb
+    return (*CONTENT_ERRORS, duckdb.DataError)     # a value DuckDB cannot convert or hold
+
+
+def _unforeseen(receipt: Receipt, exc: BaseException) -> FileRefused:
+    """A refusal for content no rule foresaw. The log names the error's type only: its message
+    may quote a cell (an ID number)."""
+    log.error("%s refused: %s while reading its content", receipt.source_file, type(exc).__name__)
+    return FileRefused("unreadable_content", "文件内容无法识别(格式异常),已拒收;请用 Excel 重新保存或从系统重新导出后提交",
+                       file=receipt.source_file)
 
 
 def _duplicate(con, receipt: Receipt, source: Path, paths: config.Paths) -> Receipt | None:

@@ -53,3 +53,35 @@ def test_ids_in_any_script_never_reach_a_log(tmp_path, caplog, script):
     assert (r.status, r.rows_loaded) == ("accepted", len(X_IDS))
     ascii_text = "".join(str(int(c)) if c.isdecimal() else c for c in caplog.text + r.text())
     assert not PERSONAL.search(ascii_text)
+
+
+def test_content_no_rule_foresaw_refuses_the_file_for_good(tmp_path, monkeypatch, caplog):
+    """An error raised by a file's content where no rule expected one (here: a KeyError quoting
+    an ID number) refuses the file with a receipt, so it is not retried forever; the log names
+    the error's type, never the value."""
+    from ingest import metadata
+
+    def broken(*args, **kwargs):
+        raise KeyError(X_IDS[2])
+
+    monkeypatch.setattr(metadata, "resolve", broken)
+    _land(tmp_path, [_row(1, X_IDS[0])])
+    with caplog.at_level(logging.DEBUG):
+        r = ingest_file(REL, tmp_path, today=TODAY)
+    assert (r.status, r.reason_code) == ("refused", "unreadable_content")
+    assert not (tmp_path / "landing" / REL).exists() and list((tmp_path / "receipts").rglob("*.json"))
+    assert "KeyError" in caplog.text and X_IDS[2] not in caplog.text
+
+
+def test_the_environment_stays_transient(tmp_path, monkeypatch):
+    """An operating-system error is no verdict on the file: it propagates, the file stays."""
+    from ingest import readers
+
+    def unreadable(*args, **kwargs):
+        raise OSError("disk went away")
+
+    monkeypatch.setattr(readers, "read", unreadable)
+    _land(tmp_path, [_row(1, X_IDS[0])])
+    with pytest.raises(OSError):
+        ingest_file(REL, tmp_path, today=TODAY)
+    assert (tmp_path / "landing" / REL).exists()
