@@ -194,7 +194,8 @@ def stage_rows(con, rel: str, source: Path, receipt: Receipt, today: dt.date, ke
     if table is None:
         raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头"
                           "(如“项目编号”“身份证号”“问题编号”),不是可接收的报送文件", file=label)
-    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
+    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope,
+                            table.grid.envelope_pairs)
     receipt.city, receipt.department_code, receipt.kind, receipt.sheet = \
         meta.city, meta.department_code, meta.kind, table.sheet
     parser = RowParser(table, reg, meta.city, key or config.hash_key(), today)

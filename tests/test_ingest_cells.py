@@ -59,7 +59,7 @@ def test_content_no_rule_foresaw_refuses_the_file_for_good(tmp_path, monkeypatch
     """An error raised by a file's content where no rule expected one (here: a KeyError quoting
     an ID number) refuses the file with a receipt, so it is not retried forever; the log names
     the error's type, never the value."""
-    from ingest import metadata
+    from ingest.files import metadata
 
     def broken(*args, **kwargs):
         raise KeyError(X_IDS[2])

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from ingest.contracts import KINDS, Contract, by_title
 from ingest.errors import FileRefused
@@ -84,7 +85,15 @@ def name_period(rel: str) -> Period | None:
     return parse_period(_NAME_DATE_RE.sub(" ", PurePosixPath(rel).stem))
 
 
-def resolve(rel: str, registry: Registry, table_kind: str, preamble: list[str], envelope: dict) -> Meta:
+def resolve(rel: str, registry: Registry, table_kind: str, preamble: list[str], envelope: dict,
+            envelope_pairs: list[tuple[str, Any, str, Any]] = ()) -> Meta:
+    """envelope_pairs: two JSON envelope keys meaning one thing (city and 城市, or one key given
+    twice) with their values; values that differ refuse the file, naming both."""
+    for key_a, a, key_b, b in envelope_pairs:
+        if clean_text(a) != clean_text(b):
+            a, b = (pii.redact(clean_text(v))[:60] for v in (a, b))
+            said = f"“{key_a}”出现两次,值不一致:“{a}”与“{b}”" if key_a == key_b else f"“{key_a}”为“{a}”,“{key_b}”却为“{b}”,两者不一致"
+            raise FileRefused("metadata_conflict", f"JSON 文件头中{said}", file=rel)
     city, dept_label, path_kind = from_path(rel, registry)
     cities = [("存放路径", city)]
     if envelope.get("city"):

@@ -41,6 +41,7 @@ class Grid:
     sheet: str | None = None
     encoding: str | None = None
     envelope: dict[str, Any] = field(default_factory=dict)   # JSON export metadata
+    envelope_pairs: list[tuple[str, Any, str, Any]] = field(default_factory=list)  # keys meaning one thing
     headers: list[str] | None = None                          # set when the format names columns
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based
     hidden: bool = False

@@ -11,8 +11,6 @@ from typing import Any
 from ingest.errors import FileRefused
 from ingest.readers import Grid
 from ingest.readers.csv import detect
-from ingest.rows import pii
-from ingest.rows.values import clean_text
 
 MAX_JSON_BYTES = 64 * 1024 * 1024     # larger exports come as CSV
 ENVELOPE_KEYS = {"城市": "city", "填报单位": "department", "报送单位": "department", "报表类型": "kind",
@@ -60,33 +58,27 @@ def _mend(value: Any) -> tuple[Any, bool]:
     return value, False
 
 
-def _shown(value: Any) -> str:
-    return pii.redact(clean_text(value))[:60]
-
-
 def _integer(text: str) -> int | Decimal:
     """JSON integers: beyond a few hundred digits Python refuses int(); such values are no
     figure of a form anyway, and the row rules refuse them by range."""
     return int(text) if len(text) <= 300 else Decimal(text)
 
 
-def _envelope(doc: _Object, records_key: str | None, label: str) -> dict[str, Any]:
-    """The metadata keys, English or Chinese; two keys meaning one thing must agree."""
-    for key, first, second in doc.twice:
-        if key != records_key and first != second:
-            raise FileRefused("metadata_conflict", f"JSON 文件头中“{key}”出现两次,值不一致:“{_shown(first)}”与"
-                              f"“{_shown(second)}”", file=label)
+def _envelope(doc: _Object, records_key: str | None) -> tuple[dict[str, Any], list[tuple[str, Any, str, Any]]]:
+    """The metadata keys, English or Chinese, and every pair of keys meaning one thing (or one
+    key given twice) with their values: ingest.files.metadata refuses the file if they differ."""
+    pairs = [(key, first, key, second) for key, first, second in doc.twice if key != records_key]
     envelope: dict[str, Any] = {}
     named: dict[str, str] = {}
     for key, value in doc.items():
         if key == records_key:
             continue
         canonical = ENVELOPE_KEYS.get(key, key)
-        if canonical in envelope and clean_text(envelope[canonical]) != clean_text(value):
-            raise FileRefused("metadata_conflict", f"JSON 文件头中“{named[canonical]}”为“{_shown(envelope[canonical])}”,"
-                              f"“{key}”却为“{_shown(value)}”,两者不一致", file=label)
-        envelope[canonical], named[canonical] = value, key
-    return envelope
+        if canonical in envelope:
+            pairs.append((named[canonical], envelope[canonical], key, value))
+        else:
+            envelope[canonical], named[canonical] = value, key
+    return envelope, pairs
 
 
 def read(path: Path, label: str) -> Grid:
@@ -120,9 +112,9 @@ def read(path: Path, label: str) -> Grid:
         records = doc.get(key) if key else None
         if key and any(k == key for k, *_ in doc.twice):
             raise FileRefused("bad_json", f"JSON 中有两份“{key}”记录列表,无法确定报送哪一份", file=label)
-        envelope = _envelope(doc, key, label)
+        envelope, pairs = _envelope(doc, key)
     else:
-        records, envelope = doc, {}
+        records, envelope, pairs = doc, {}, []
     if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
         raise FileRefused("bad_json", "JSON 中没有 records 记录列表(每条记录应为一组“表头: 值”)", file=label)
     headers: list[str] = []
@@ -135,4 +127,4 @@ def read(path: Path, label: str) -> Grid:
     rows = [(i + 1, [record.get(h) for h in headers]) for i, record in enumerate(records)]
     twice = {i + 1: ("duplicate_field", r.twice[0][0]) for i, r in enumerate(records) if r.twice}
     twice.update({n: ("bad_character", "") for n in broken})
-    return Grid(head=rows, encoding=encoding, envelope=envelope, headers=headers, flagged=twice)
+    return Grid(head=rows, encoding=encoding, envelope=envelope, headers=headers, flagged=twice, envelope_pairs=pairs)
