@@ -19,7 +19,7 @@ from typing import Any
 from ingest import config, gate, readers, registry as registry_mod
 from ingest.raw import history, load
 from ingest.files import metadata, safety
-from ingest.errors import FileRefused, IngestError
+from ingest.errors import FileRefused, IngestError, content_errors, unforeseen
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
 from ingest.rows.messages import reject
@@ -28,10 +28,6 @@ from ingest.rows.values import Period
 
 log = logging.getLogger(__name__)
 MAX_FILE_BYTES = safety.MAX_FILE_BYTES
-# Errors a file's content can raise in code that did not foresee it (the environment raises
-# OSError, duckdb.IOException and the like, which stay transient). Such a file is refused, not
-# retried: its bytes will not change by trying again.
-CONTENT_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, RecursionError)
 _ARCHIVE_UNSAFE_RE = re.compile(r"[\x00-\x1f\x7f\\]")
 
 
@@ -97,8 +93,8 @@ def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Re
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, source, con)
-    except _content_errors() as exc:
-        _refuse(receipt, _unforeseen(receipt, exc))
+    except content_errors() as exc:
+        _refuse(receipt, unforeseen(receipt.source_file, exc))
         return _record(paths, receipt, source, con)
 
 
@@ -115,26 +111,13 @@ def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_du
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, staged.source, con)
-    except _content_errors() as exc:
-        _refuse(receipt, _unforeseen(receipt, exc))
+    except content_errors() as exc:
+        _refuse(receipt, unforeseen(receipt.source_file, exc))
         return _record(paths, receipt, staged.source, con)
     _move(paths, staged.source, receipt.archived_path)
     write_receipt(paths.receipts, receipt)
     log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
-
-
-def _content_errors() -> tuple[type[BaseException], ...]:
-    import duckdb
-    return (*CONTENT_ERRORS, duckdb.DataError)     # a value DuckDB cannot convert or hold
-
-
-def _unforeseen(receipt: Receipt, exc: BaseException) -> FileRefused:
-    """A refusal for content no rule foresaw. The log names the error's type only: its message
-    may quote a cell (an ID number)."""
-    log.error("%s refused: %s while reading its content", receipt.source_file, type(exc).__name__)
-    return FileRefused("unreadable_content", "文件内容无法识别(格式异常),已拒收;请用 Excel 重新保存或从系统重新导出后提交",
-                       file=receipt.source_file)
 
 
 def _duplicate(con, receipt: Receipt, source: Path, paths: config.Paths) -> Receipt | None:

@@ -1,12 +1,12 @@
 import datetime as dt
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
 from ingest.rows.values import (CALENDAR, AmbiguousNumber, RoundsToZero, clean_text, parse_amount, parse_date,
                                 parse_decimal, parse_period, unit_in)
+from tests.conftest import REPO
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -79,6 +79,6 @@ def test_amounts_that_round_to_zero_are_refused(raw, unit):
 
 def test_calendar_is_the_marts_calendar():
     """Ingest holds audited dates to the days dim_date has (the mart audit checks them)."""
-    sql = (Path(__file__).parent.parent / "dbt_project" / "models" / "marts" / "dim_date.sql").read_text(encoding="utf-8")
+    sql = (REPO / "dbt_project" / "models" / "marts" / "dim_date.sql").read_text(encoding="utf-8")
     first, last = sorted(set(re.findall(r"date '(\d{4}-\d\d-\d\d)'", sql)))
     assert CALENDAR == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
