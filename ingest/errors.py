@@ -1,7 +1,14 @@
 """One error root. Terminal errors refuse a file (never retried); transient ones may be retried."""
 from __future__ import annotations
 
+import logging
 from typing import Any
+
+log = logging.getLogger(__name__)
+# Errors a file's content can raise in code that did not foresee it (the environment raises
+# OSError, duckdb.IOException and the like, which stay transient). Such a file is refused, not
+# retried: its bytes will not change by trying again.
+CONTENT_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError, ArithmeticError, RecursionError)
 
 
 class IngestError(Exception):
@@ -43,3 +50,16 @@ class ConfigError(IngestError):
 class FilesFailed(IngestError):
     """Files of an ingest batch failed for good (never retried); the batch's other files were
     processed. Names each failed file and why."""
+
+
+def content_errors() -> tuple[type[BaseException], ...]:
+    import duckdb
+    return (*CONTENT_ERRORS, duckdb.DataError)     # a value DuckDB cannot convert or hold
+
+
+def unforeseen(label: str, exc: BaseException) -> FileRefused:
+    """A refusal for content no rule foresaw. The log names the error's type only: its message
+    may quote a cell (an ID number)."""
+    log.error("%s refused: %s while reading its content", label, type(exc).__name__)
+    return FileRefused("unreadable_content", "文件内容无法识别(格式异常),已拒收;请用 Excel 重新保存或从系统重新导出后提交",
+                       file=label)

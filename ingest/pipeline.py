@@ -20,7 +20,7 @@ from ingest import config, gate, readers, registry as registry_mod
 from ingest.raw import history, load
 from ingest.files import intake, metadata, safety
 from ingest.files.intake import clear_snapshots, waiting  # noqa: F401  (callers take them from here)
-from ingest.errors import ConfigError, Duplicate, FileRefused, IngestError
+from ingest.errors import ConfigError, Duplicate, FileRefused, IngestError, content_errors, unforeseen
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
 from ingest.rows.messages import Rejected, reject
@@ -136,6 +136,9 @@ def _failed(paths: config.Paths, receipt: Receipt, taken: intake.Taken | None, c
     if isinstance(exc, environment) or is_transient(exc):
         intake.discard(taken)
         raise exc
+    if isinstance(exc, content_errors()):
+        _refuse(receipt, unforeseen(receipt.source_file, exc))
+        return _record(paths, receipt, taken, con)
     frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
     where = f"{Path(frame.filename).name}:{frame.lineno}" if frame else "?"
     log.error("%s: %s at %s while ingesting; the file is refused (ingest_failed)", receipt.source_file,
@@ -195,7 +198,8 @@ def stage_rows(con, rel: str, source: Path, receipt: Receipt, today: dt.date, ke
     if table is None:
         raise FileRefused("unknown_kind", "文件中找不到投资台账、志愿服务记录或问题整改台账的表头"
                           "(如“项目编号”“身份证号”“问题编号”),不是可接收的报送文件", file=label)
-    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope)
+    meta = metadata.resolve(rel, reg, table.contract.kind, table.preamble, table.grid.envelope,
+                            table.grid.envelope_pairs)
     receipt.city, receipt.department_code, receipt.kind, receipt.sheet = \
         meta.city, meta.department_code, meta.kind, table.sheet
     parser = RowParser(table, reg, meta.city, key or config.hash_key(), today)
@@ -290,7 +294,7 @@ def _submissions(writer: load.FileLoad, receipt: Receipt, source: Path, table: T
     common = {"city": receipt.city, "department_code": receipt.department_code, "kind": receipt.kind,
               "source_file": receipt.source_file, "file_format": source.suffix.lower().lstrip(".") or "unknown",
               "sheet": table.sheet, "encoding": table.grid.encoding, "loaded_at": receipt.received_at,
-              "submitted_at": _submitted_at(table.grid.envelope), "content_sha256": receipt.content_sha256}
+              "submitted_at": metadata.submitted_at(table.grid.envelope), "content_sha256": receipt.content_sha256}
     if not split:
         return [{**common, "submission_id": receipt.submission_id, "period_month": receipt.period_month,
                  "rows_in": receipt.rows_in, "rows_loaded": receipt.rows_loaded,
@@ -302,14 +306,6 @@ def _submissions(writer: load.FileLoad, receipt: Receipt, source: Path, table: T
                      "rows_in": loaded + refused, "rows_loaded": loaded, "rows_quarantined": refused})
     receipt.parts = [s["submission_id"] for s in subs]
     return subs
-
-
-def _submitted_at(envelope: dict) -> dt.datetime | None:
-    try:
-        stamp = dt.datetime.fromisoformat(str(envelope["submitted_at"]))
-    except (KeyError, ValueError):
-        return None
-    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp
 
 
 def _record(paths: config.Paths, receipt: Receipt, source: intake.Taken | Path | None, con=None) -> Receipt:

@@ -26,6 +26,7 @@ class Field:
     values: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)   # variant as written -> allowed value
     not_future: bool = False
+    in_calendar: bool = False       # the mart audit checks it against the calendar (values.CALENDAR)
 
     def canonical(self, value: str) -> str | None:
         """The allowed value an enum cell means ('已完成' -> '已完工'), or None."""
@@ -66,6 +67,19 @@ class Contract:
         return mapping
 
 
+    def twice(self, headers: list[str] | list[list[str]], mapping: dict[int, str]) -> list[tuple[int, int]]:
+        """(first column, other column) pairs where a column's own name (not a group title above
+        it) names a field an earlier column already took: which one counts would be a guess."""
+        owner = {name: i for i, name in mapping.items()}
+        pairs = []
+        for i, h in enumerate(headers):
+            own = h if isinstance(h, str) else (h[0] if h else "")
+            name = self.match(own) if own else None
+            if name in owner and owner[name] != i:
+                pairs.append((owner[name], i))
+        return pairs
+
+
 @lru_cache(maxsize=65_536)  # the layout search asks again for the same cells, file after file
 def header_key(header: str) -> str:
     """Header without spaces, required-field stars and units: '服务时长（小时）' -> '服务时长',
@@ -84,7 +98,7 @@ def _load(path: Path) -> Contract:
     fields = {name: Field(name=name, headers=tuple(f["headers"]), type=f["type"],
                           required=f.get("required", False), values=tuple(f.get("values", ())),
                           aliases={clean_text(k): v for k, v in (f.get("aliases") or {}).items()},
-                          not_future=f.get("not_future", False))
+                          not_future=f.get("not_future", False), in_calendar=f.get("in_calendar", False))
               for name, f in spec["fields"].items()}
     index = {header_key(h): f.name for f in fields.values() for h in f.headers}
     return Contract(kind=spec["kind"], title=spec["title"], table=spec["table"], fields=fields,

@@ -32,6 +32,7 @@ class Table:
     header_rows: int = 1
     seq_col: int | None = None
     skipped: int = 0                    # blank / 合计 / footer rows seen so far (not data)
+    twice: list[tuple[int, int]] = field(default_factory=list)   # two columns naming one field
     _exact: dict[tuple[int, int], str] | None = field(default=None, repr=False)
 
     @property
@@ -46,6 +47,7 @@ class Table:
         """Data rows only, in chunks, with the clerk's row numbers. Read once."""
         footer = False
         id_cols = {i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"}
+        required = [i for i, n in self.columns.items() if self.contract.fields[n].required]
         quick = self.seq_col != 0 and not (id_cols and self.grid.exact_text)
         for chunk in self.grid.chunks(self.start):
             if quick and not footer and all([
@@ -55,7 +57,7 @@ class Table:
                 continue
             out: list[Row] = []
             for number, cells in chunk:
-                if footer or self._blank(cells):
+                if self._blank(cells):
                     self.skipped += 1
                     continue
                 kind = _non_data(cells)
@@ -63,6 +65,11 @@ class Table:
                     footer = footer or kind == "footer"
                     self.skipped += 1
                     continue
+                if footer:
+                    if not self._filled(cells, required):
+                        self.skipped += 1      # more footer text (a date, a signature)
+                        continue
+                    self.grid.flagged[number] = ("after_footer", "")    # data below the footer: never lost
                 if id_cols and self.grid.exact_text:
                     self._exact_ids(number, cells, id_cols)
                 out.append((number, cells))
@@ -82,6 +89,11 @@ class Table:
             if not isinstance(c, str) or c.strip():
                 return False
         return True
+
+    @staticmethod
+    def _filled(cells: list[Any], columns: list[int]) -> bool:
+        """Every one of `columns` holds something: a record, not a line of footer text."""
+        return all(i < len(cells) and cells[i] is not None and str(cells[i]).strip() != "" for i in columns)
 
     def _exact_ids(self, number: int, cells: list[Any], id_cols: set[int]) -> None:
         """IDs Excel holds as numbers: the digits as stored in the sheet, when it stored them all."""
@@ -147,7 +159,8 @@ def find_table(grid: Grid) -> Table | None:
         score, contract, mapped = _best(grid.headers)
         if contract is None:
             return None
-        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0)
+        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0,
+                     twice=contract.twice(grid.headers, mapped))
     texts = [_texts(cells) for _, cells in grid.head]
     found: tuple[tuple[int, int, int], Table] | None = None
     for i, top in enumerate(texts):
@@ -163,7 +176,8 @@ def find_table(grid: Grid) -> Table | None:
                 units = {c: unit_in(shown[c]) or (unit_in(parents[c]) if c < len(parents) else None) for c in mapped}
                 seq = next((c for c, h in enumerate(shown) if header_key(h) in _SEQ_KEYS and c not in mapped), None)
                 preamble = [t for row in texts[:i] for t in row if t]
-                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq))
+                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq,
+                                     twice=contract.twice(candidates, mapped)))
     return found[1] if found else None
 
 
@@ -180,4 +194,9 @@ def choose(grids: list[Grid], label: str) -> Table | None:
         names = "、".join(f"“{t.sheet}”" for t in pick[:4])
         raise FileRefused("ambiguous_sheets", f"工作簿中有 {len(pick)} 个工作表都像是报送数据({names}),"
                           "无法确定报送哪一个:请删除或隐藏多余的工作表后重新提交", file=label)
-    return pick[0]
+    table = pick[0]
+    if table.twice:
+        a, b = table.twice[0]
+        raise FileRefused("duplicate_header", f"表头中第 {a + 1} 列“{table.headers[a]}”和第 {b + 1} 列“{table.headers[b]}”"
+                          "是同一项内容,无法确定以哪一列为准:请删除或改名其中一列后重新提交", file=label)
+    return table

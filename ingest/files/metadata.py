@@ -9,11 +9,13 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from ingest.contracts import KINDS, Contract, by_title
 from ingest.errors import FileRefused
 from ingest.registry import Registry
-from ingest.rows.values import Period, clean_text, parse_period
+from ingest.rows import pii
+from ingest.rows.values import CALENDAR, Period, clean_text, parse_period
 
 _NOT_PERIOD_LINE_RE = re.compile(r"^(填报单位|报送单位|填报日期|报送日期|制表日期|单位)\s*[::]")
 _DEPT_LINE_RE = re.compile(r"(?:填报单位|报送单位)\s*[::]\s*(.*)$")
@@ -83,7 +85,15 @@ def name_period(rel: str) -> Period | None:
     return parse_period(_NAME_DATE_RE.sub(" ", PurePosixPath(rel).stem))
 
 
-def resolve(rel: str, registry: Registry, table_kind: str, preamble: list[str], envelope: dict) -> Meta:
+def resolve(rel: str, registry: Registry, table_kind: str, preamble: list[str], envelope: dict,
+            envelope_pairs: list[tuple[str, Any, str, Any]] = ()) -> Meta:
+    """envelope_pairs: two JSON envelope keys meaning one thing (city and 城市, or one key given
+    twice) with their values; values that differ refuse the file, naming both."""
+    for key_a, a, key_b, b in envelope_pairs:
+        if clean_text(a) != clean_text(b):
+            a, b = (pii.redact(clean_text(v))[:60] for v in (a, b))
+            said = f"“{key_a}”出现两次,值不一致:“{a}”与“{b}”" if key_a == key_b else f"“{key_a}”为“{a}”,“{key_b}”却为“{b}”,两者不一致"
+            raise FileRefused("metadata_conflict", f"JSON 文件头中{said}", file=rel)
     city, dept_label, path_kind = from_path(rel, registry)
     cities = [("存放路径", city)]
     if envelope.get("city"):
@@ -125,8 +135,9 @@ def settle(meta: Meta, contract: Contract | None, month_counts: Counter[tuple[in
     for value in sorted(column):
         p = parse_period(value)
         if p is None:
-            raise FileRefused("bad_period", f"填报期间列中的“{value}”不是有效的月份(应如 2022-05 或 2022年5月)",
-                              file=rel, field="填报期间", value=value)
+            text = pii.redact(clean_text(value))[:60]    # a clerk's cell: never raw into a message
+            raise FileRefused("bad_period", f"填报期间列中的“{text}”不是有效的月份(应如 2022-05 或 2022年5月)",
+                              file=rel, field="填报期间", value=text)
         found.append(("填报期间列", p))
     if not found:
         raise FileRefused("missing_period", "无法确定填报期间:文件名、标题、文件信封和填报期间列中都没有写明月份,"
@@ -156,6 +167,9 @@ def settle(meta: Meta, contract: Contract | None, month_counts: Counter[tuple[in
         raise FileRefused("annual_not_supported", "该类报表须按月报送,不接收年度汇总文件", file=rel)
     if not period.annual and dt.date(period.year, period.month, 1) > today:
         raise FileRefused("period_in_future", f"填报期间 {period.label()} 晚于当前月份", file=rel)
+    if not CALENDAR[0].year <= period.year <= CALENDAR[1].year:
+        raise FileRefused("period_outside_calendar", f"填报期间 {period.label()} 不在数据仓库的统计年份"
+                          f"({CALENDAR[0].year}–{CALENDAR[1].year}年)内", file=rel)
     return period
 
 
@@ -164,3 +178,12 @@ def settle_period(meta: Meta, dates: list[dt.date], rel: str) -> dt.date:
     counts = Counter((d.year, d.month) for d in dates)
     period = settle(meta, None, counts, set(), rel, dt.date.today())
     return dt.date(period.year or 1, period.month or 1, 1)
+
+
+def submitted_at(envelope: dict) -> dt.datetime | None:
+    """The export time a JSON envelope states (UTC, naive), or None."""
+    try:
+        stamp = dt.datetime.fromisoformat(str(envelope["submitted_at"]))
+    except (KeyError, ValueError):
+        return None
+    return stamp.astimezone(dt.timezone.utc).replace(tzinfo=None) if stamp.tzinfo else stamp

@@ -22,6 +22,17 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
 
 
+class Uncalculated:
+    """A formula cell whose value the file does not hold: no cached result, or one written by a
+    program that does not calculate (openpyxl, xlsxwriter: their cached value is 0 or empty)."""
+
+    def __str__(self) -> str:
+        return "(公式)"
+
+
+UNCALCULATED = Uncalculated()
+
+
 @dataclass
 class Grid:
     """A sheet-like view of a file before its header is found."""
@@ -30,6 +41,7 @@ class Grid:
     sheet: str | None = None
     encoding: str | None = None
     envelope: dict[str, Any] = field(default_factory=dict)   # JSON export metadata
+    envelope_pairs: list[tuple[str, Any, str, Any]] = field(default_factory=list)  # keys meaning one thing
     headers: list[str] | None = None                          # set when the format names columns
     merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)  # 0-based
     hidden: bool = False
@@ -37,6 +49,8 @@ class Grid:
     exact_text: Callable[[set[int]], dict[tuple[int, int], str]] | None = None
     # text: the number of the last record when the file ends without a line end (known once read)
     cut_record: int | None = None
+    # rows the reader refuses whatever their cells hold: row number -> (reason code, field)
+    flagged: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     def chunks(self, after: int = 0) -> Iterator[list[Row]]:
         """Every row after the first `after` head rows, in chunks."""

@@ -29,6 +29,33 @@ def _refuse(code: str, message: str, label: str) -> FileRefused:
     return FileRefused(code, message, file=label)
 
 
+def _damaged(label: str) -> FileRefused:
+    return _refuse("damaged_file", "文件已损坏:含有空字节(NUL),请重新导出后提交", label)
+
+
+class _NoNul(io.RawIOBase):
+    """The file's bytes, refusing the file at the first NUL byte wherever it is (a NUL is never
+    part of a UTF-8 or GB18030 character; PostgreSQL cannot store one)."""
+
+    def __init__(self, raw, label: str) -> None:
+        self.raw, self.label = raw, label
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        if b"\x00" in data:
+            raise _damaged(self.label)
+        buffer[:len(data)] = data
+        return len(data)
+
+
+def _text(path: Path, codec: str, label: str) -> io.TextIOWrapper:
+    return io.TextIOWrapper(io.BufferedReader(_NoNul(open(path, "rb", buffering=0), label), 1 << 20),
+                            encoding=codec, errors="strict", newline="")
+
+
 def _looks_utf16(sample: bytes) -> bool:
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     return max(even, odd) > len(sample) // 8 and min(even, odd) < max(even, odd) // 10
@@ -65,13 +92,16 @@ def detect(sample: bytes, label: str) -> tuple[str, str]:
         if _looks_utf16(sample):
             raise _refuse("unsupported_encoding", "文件为没有字节序标记的 UTF-16 编码,无法可靠识别,"
                           "请在 Excel 中另存为“CSV UTF-8(逗号分隔)”后重新提交", label)
+        controls = sum(sample.count(bytes([c])) for c in range(32) if c not in (9, 10, 13)) + sample.count(b"\x7f")
+        if controls * 100 < len(sample):      # text with a few NULs: a damaged file, not a binary one
+            raise _damaged(label)
         raise _refuse("binary_file", "文件不是文本表格(含有二进制内容),请提交 xlsx、csv 或 json 文件", label)
     for codec, name in (("utf-8", "utf-8"), ("gb18030", "gb18030")):
         try:
             text = codecs.getincrementaldecoder(codec)(errors="strict").decode(sample, final=False)
         except UnicodeDecodeError:
             continue
-        if sum(text.count(c) for c in _CONTROL) > max(2, len(text) // 1000):
+        if sum(text.count(c) for c in _CONTROL) > max(8, len(text) // 100):   # binary, not a stray control
             raise _refuse("binary_file", "文件不是文本表格(含有控制字符或二进制内容),请提交 xlsx、csv 或 json 文件",
                           label)
         if codec == "gb18030" and not _plausible_chinese(text):
@@ -109,11 +139,12 @@ def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
     """The records in lists: the first HEAD_ROWS, then CHUNK_ROWS at a time, each list built in C
     (no Python frame per row). On a decoding or CSV error the file is read again row by row
     to name the row."""
-    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as text:
+    with _text(path, codec, label) as text:
         if hinted:
             text.readline()
-        rows = enumerate(csv.reader(text, delimiter=delimiter), start=1)
-        size = HEAD_ROWS
+        reader = csv.reader(text, delimiter=delimiter)
+        rows = enumerate(reader, start=1)
+        size, lines, width = HEAD_ROWS, 0, 0
         while True:
             try:
                 chunk = list(itertools.islice(rows, size))
@@ -126,13 +157,31 @@ def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
                     cut.cut_record = last     # the last record had no line end
                 return
             last = chunk[-1][0]
+            width = width or max(len(cells) for _, cells in chunk)
+            if reader.line_num - lines != len(chunk):      # a record spans lines: a cell holds a line break
+                _check_quotes(chunk, delimiter, width, label)
+            lines = reader.line_num
             yield chunk
             size = CHUNK_ROWS
 
 
+def _check_quotes(chunk: list[Row], delimiter: str, width: int, label: str) -> None:
+    """A quote left open swallows the records after it into one cell (up to the next quote or
+    the end of the file): a cell whose later lines carry as many delimiters as a record does is
+    that, not a line break a clerk typed. Refused, naming the row where the quote opened."""
+    least = max(2, (width - 1) // 2)
+    for number, cells in chunk:
+        for cell in cells:
+            if "\n" in cell or "\r" in cell:
+                swallowed = [line for line in cell.splitlines()[1:] if line.count(delimiter) >= least]
+                if swallowed:
+                    raise _refuse("unclosed_quote", f"第 {number} 行有未闭合的英文双引号(\"):其后 {len(cell.splitlines()) - 1} 行"
+                                  "被并进了同一个单元格。请检查该行的引号后重新提交", label)
+
+
 def _records(path: Path, codec: str, delimiter: str, hinted: bool, label: str) -> Iterator[Row]:
     number = 0
-    with open(path, "rb") as raw, io.TextIOWrapper(raw, encoding=codec, errors="strict", newline="") as text:
+    with _text(path, codec, label) as text:
         if hinted:
             text.readline()
         reader = csv.reader(text, delimiter=delimiter)

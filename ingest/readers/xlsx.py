@@ -13,7 +13,8 @@ from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
 
 from ingest.files import safety
 from ingest.errors import FileRefused
-from ingest.readers import CHUNK_ROWS, HEAD_ROWS, Grid, Row
+from ingest.readers import CHUNK_ROWS, HEAD_ROWS, UNCALCULATED, Grid, Row
+from ingest.readers.formulas import uncalculated_cells
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
        "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -47,17 +48,37 @@ def read(path: Path, label: str) -> list[Grid]:
 def _grid(book: CalamineWorkbook, name: str, hidden: bool, package: Path | None, label: str) -> Grid:
     sheet = book.get_sheet_by_name(name)
     head_cells = sheet.to_python(skip_empty_area=False, nrows=HEAD_ROWS)
-    head = [(i + 1, list(r)) for i, r in enumerate(head_cells)]
+    formulas = _formulas(package, name) if package else {}
+    head = [_mark(i + 1, list(r), formulas) for i, r in enumerate(head_cells)]
     exact = (lambda cols: exact_numbers(package, name, cols)) if package else None
-    return Grid(head=head, tail=_tail(sheet, len(head), label), sheet=name, hidden=hidden,
+    return Grid(head=head, tail=_tail(sheet, len(head), label, formulas), sheet=name, hidden=hidden,
                 merged=list(sheet.merged_cell_ranges or []), exact_text=exact)
 
 
-def _tail(sheet, skip: int, label: str) -> Iterator[list[Row]]:
+def _formulas(package: Path, name: str) -> dict[int, list[int]]:
+    """Row number -> columns of the formula cells whose cached value cannot be used."""
+    with zipfile.ZipFile(package) as z:
+        part = _sheet_part(z, name)
+    out: dict[int, list[int]] = {}
+    for row, col in uncalculated_cells(package, part):
+        out.setdefault(row, []).append(col)
+    return out
+
+
+def _mark(number: int, cells: list, formulas: dict[int, list[int]]) -> Row:
+    for col in formulas.get(number, ()):
+        cells.extend([""] * (col + 1 - len(cells)))
+        cells[col] = UNCALCULATED
+    return number, cells
+
+
+def _tail(sheet, skip: int, label: str, formulas: dict[int, list[int]]) -> Iterator[list[Row]]:
     """Rows after the head. calamine's iter_rows starts at the sheet's first used column,
     so cells are padded back to column A."""
     pad = [""] * (sheet.start[1] if sheet.start else 0)
     rows = ((n, pad + list(cells)) for n, cells in enumerate(sheet.iter_rows(), start=1) if n > skip)
+    if formulas:
+        rows = (_mark(n, cells, formulas) for n, cells in rows)
     while True:
         try:
             chunk = list(itertools.islice(rows, CHUNK_ROWS))

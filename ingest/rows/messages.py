@@ -2,6 +2,7 @@
 (in Chinese), and how a refused value is shown (personal numbers masked, shortened)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,8 @@ from ingest.rows import pii
 from ingest.rows.values import clean_text
 
 SHOWN_CHARS = 60                 # a refused value is shown at most this long
+# Control characters (tab and line breaks aside) and bidirectional overrides: never loaded.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 MESSAGES = {
     "missing_required": "必填项“{field}”为空",
     "bad_number": "“{field}”不是有效的数字:{value}",
@@ -31,6 +34,18 @@ MESSAGES = {
     "cell_too_long": "“{field}”内容过长(超过 {allowed} 个字符),请精简:{value}",
     "not_a_value": "“{field}”应为单个值,而不是列表或对象:{value}",
     "outside_period": "“{field}”({value})不在填报期间 {allowed} 内,无法归入任何月份",
+    "ambiguous_number": "“{field}”的“{value}”有歧义,不作猜测:{allowed}",
+    "rounds_to_zero": "“{field}”的值“{value}”按 {allowed} 四舍五入后为 0,请核实单位或数值",
+    "wrong_type": "“{field}”应填写具体的值,而不是真/假值:{value}",
+    "control_character": "“{field}”含有看不见的控制字符,请删除后重新填写:{value}",
+    "formula_not_calculated": "“{field}”是公式,文件中没有 Excel 计算出的结果(公式未计算):"
+                              "请用 Excel 或 WPS 打开并保存后重新提交,或直接填写数值",
+    "duplicate_field": "这条记录中“{field}”出现了不止一次,无法确定以哪个为准",
+    "date_outside_calendar": "“{field}”({value})不在统计范围 {allowed} 内",
+    "ratio_out_of_range": "“{field}”({value})超过“{other}”的 {allowed} 倍,请核实金额和单位",
+    "unreadable_value": "“{field}”的值无法识别:{value}",
+    "bad_character": "这条记录含有无效的字符(不成对的 Unicode 代理项),请从表单系统重新导出",
+    "after_footer": "这一行在表尾说明(填表人、审核人、注等)之后,未作为数据入库:请把数据行移到表尾说明之前",
 }
 WARNINGS = {
     "above_other": "“{field}”({value})大于“{other}”,请核实",
@@ -64,7 +79,12 @@ class RowError(Exception):
 
 
 def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value as a receipt shows it: personal numbers masked, control characters written out
+    (\\x07), at most `limit` characters."""
     text = pii.redact(clean_text(value))
+    if not text.isprintable():
+        text = CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}" if m.group() < "\u0100"
+                              else f"\\u{ord(m.group()):04x}", text)
     return text if len(text) <= limit else f"{text[:limit]}…(共 {len(text):,} 字符)"
 
 

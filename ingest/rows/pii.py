@@ -8,8 +8,8 @@ import re
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ZERO_TOTAL = ord("0") * sum(_WEIGHTS)
-_ID_RE = re.compile(r"^\d{17}[\dX]$")
-_PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")      # ASCII: other scripts' digits are made ASCII before
+_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 # An ID or mobile number anywhere inside free text (a clerk's note, a team name, a file name).
 _EMBEDDED_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|1[3-9]\d[ -]\d{4}[ -]\d{4})(?![0-9A-Za-z])")
 

@@ -36,6 +36,14 @@ def required_when(p: Headers, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejec
     return without(rows, failing), bad
 
 
+def at_most_times(p: Headers, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
+    a, b, times = rows.column(c["field"]), rows.column(c["other"]), c["times"]
+    failing = [k for k, (x, y) in enumerate(zip(a, b)) if x is not None and y is not None and x > y * times]
+    bad = [reject(int(rows.rows[k]), "ratio_out_of_range", p.header(c["field"]), yuan(a[k]),
+                  other=p.header(c["other"]), allowed=f"{times:,}") for k in failing]
+    return without(rows, failing), bad
+
+
 def not_above(p: Headers, rows: Parsed, c: dict) -> list[Rejected]:
     a, b = rows.column(c["field"]), rows.column(c["other"])
     return [warn(int(n), "above_other", p.header(c["field"]), yuan(x), p.header(c["other"]))
@@ -49,6 +57,6 @@ def absent_when(p: Headers, rows: Parsed, c: dict) -> list[Rejected]:
 
 
 ROW_CHECKS: dict[str, Callable[[Headers, Parsed, dict], tuple[Parsed, list[Rejected]]]] = {
-    "not_before": not_before, "required_when": required_when}
+    "not_before": not_before, "required_when": required_when, "at_most_times": at_most_times}
 ROW_WARNINGS: dict[str, Callable[[Headers, Parsed, dict], list[Rejected]]] = {
     "not_above": not_above, "absent_when": absent_when}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import logging
 import re
 from decimal import Decimal
 from typing import Any, Callable
@@ -21,16 +22,23 @@ import numpy as np
 
 from ingest.contracts import Field
 from ingest.files.layout import NumericText, Table
+from ingest.readers import Uncalculated
 from ingest.registry import Registry
 from ingest.rows import pii
-from ingest.rows.messages import Rejected, RowError, reject, shown
+from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
 from ingest.rows.parsed import Parsed, factorize
 from ingest.rows.rules import ROW_CHECKS, ROW_WARNINGS
-from ingest.rows.values import UNIT_FACTORS, clean_text, is_blank, parse_amount, parse_date, parse_hours, unit_in
+from ingest.rows.values import (CALENDAR, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
+                                is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
+
+log = logging.getLogger(__name__)
+_MISSING = object()
 
 MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 MAX_CODE_CHARS = 64
-MAX_AMOUNT = Decimal(10) ** 16   # decimal(18,2) holds below this; no campaign project comes near
+# One project's amount: 1 万亿元. The marts sum a department's projects of a month into
+# numeric(18,2), which holds below 10**16: 10,000 projects at this ceiling still fit.
+MAX_AMOUNT = Decimal(10) ** 12
 CACHE_VALUES = 200_000           # outcomes remembered per field (then forgotten, not grown)
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
 _ID_WRAPPER_RE = re.compile(r'^(?:=\s*"(.*)"|\'(.*))$')
@@ -65,22 +73,29 @@ class RowParser:
         """A cell's outcome, remembered per field for values seen before (across chunks)."""
         key = raw if type(raw) is str else (type(raw), raw)
         try:
-            return cache[key]
-        except KeyError:
+            outcome = cache.get(key, _MISSING)
+        except TypeError:                       # unhashable: a list or object from JSON
+            return self._cell(f, raw, i)
+        if outcome is _MISSING:                 # (no 'except KeyError' here: it would chain the raw value)
             if len(cache) >= CACHE_VALUES:
                 cache.clear()
             outcome = cache[key] = self._cell(f, raw, i)
-            return outcome
-        except TypeError:                       # unhashable: a list or object from JSON
-            return self._cell(f, raw, i)
+        return outcome
 
     def _cell(self, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
         """(value, None) or (None, (code, field, shown value, extra))."""
         try:
-            if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
-                raise RowError("cell_too_long", self.header(f.name), shown(raw, 20), allowed=f"{MAX_CELL_CHARS:,}")
-            if isinstance(raw, (list, dict)):
-                raise RowError("not_a_value", self.header(f.name), shown(raw))
+            if isinstance(raw, str):
+                if len(raw) > MAX_CELL_CHARS:
+                    raise RowError("cell_too_long", self.header(f.name), shown(raw, 20), allowed=f"{MAX_CELL_CHARS:,}")
+                if CONTROL_RE.search(raw):
+                    raise RowError("control_character", self.header(f.name), _shown(f, raw))
+            elif isinstance(raw, (list, dict)):
+                raise RowError("not_a_value", self.header(f.name), shown(raw) if f.type not in PERSONAL_TYPES else "")
+            elif isinstance(raw, bool):
+                raise RowError("wrong_type", self.header(f.name), str(raw).lower())
+            elif isinstance(raw, Uncalculated):
+                raise RowError("formula_not_calculated", self.header(f.name), str(raw))
             if raw is None or (isinstance(raw, str) and (not raw.strip() or len(raw) <= 6 and is_blank(raw))):
                 if f.required:
                     raise RowError("missing_required", self.header(f.name), "")
@@ -88,6 +103,9 @@ class RowParser:
             return self.parsers[f.type](f, raw, i), None
         except RowError as e:
             return None, (e.code, e.field, e.value, e.extra)
+        except Exception as e:   # a value no rule foresaw refuses its row, never the file
+            log.warning("unforeseen %s on field %s: row refused", type(e).__name__, f.name)  # no value: PII
+            return None, ("unreadable_value", self.header(f.name), _shown(f, raw), {})
 
     def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected], list[Rejected]]:
         """(good rows, rejected rows, warnings) of one chunk; every row is in exactly one of the
@@ -97,6 +115,12 @@ class RowParser:
         columns = list(itertools.zip_longest(*(cells for _, cells in rows)))  # short rows padded with None
         failed_rows = np.zeros(count, dtype=bool)
         bad: list[Rejected] = []
+        if flagged := self.table.grid.flagged:    # refused by the reader (a JSON key given twice)
+            for k, n in enumerate(numbers.tolist()):
+                if n in flagged:
+                    code, field_name = flagged[n]
+                    bad.append(reject(n, code, field_name, ""))
+                    failed_rows[k] = True
         codes: dict[str, np.ndarray] = {}
         outcomes: dict[str, list[tuple[Any, tuple | None]]] = {}
         for i, name, f, cache in self.plan:
@@ -156,6 +180,10 @@ class RowParser:
     def _amount(self, f: Field, raw: Any, i: int) -> Decimal:
         try:
             amount = parse_amount(raw, self.units[i])
+        except AmbiguousNumber as e:
+            raise self._fail("ambiguous_number", f, raw, allowed=str(e)) from None
+        except RoundsToZero as e:
+            raise self._fail("rounds_to_zero", f, raw, allowed=str(e)) from None
         except (ValueError, ArithmeticError):
             raise self._fail("bad_number", f, raw) from None
         if abs(amount) >= MAX_AMOUNT:
@@ -171,16 +199,23 @@ class RowParser:
             raise self._fail("bad_date", f, raw) from None
         if f.not_future and day > self.today:
             raise self._fail("date_in_future", f, raw)
+        if f.in_calendar and not CALENDAR[0] <= day <= CALENDAR[1]:
+            raise self._fail("date_outside_calendar", f, raw, allowed=f"{CALENDAR[0]}~{CALENDAR[1]}")
         return day
 
     def _hours(self, f: Field, raw: Any, i: int) -> Decimal:
         try:
             hours = parse_hours(raw)
+        except AmbiguousNumber as e:
+            raise self._fail("ambiguous_number", f, raw, allowed=str(e)) from None
         except (ValueError, ArithmeticError):
             raise self._fail("bad_number", f, raw) from None
         if not Decimal(0) < hours <= Decimal(24):
             raise self._fail("hours_out_of_range", f, raw)
-        return hours.quantize(Decimal("0.01"))
+        try:
+            return to_cents(hours, "0.01 小时")     # the marts' numeric(6,2), before it is stored
+        except RoundsToZero as e:
+            raise self._fail("rounds_to_zero", f, raw, allowed=str(e)) from None
 
     def _person_name(self, f: Field, raw: Any, i: int) -> str:
         return pii.mask_name(clean_text(raw).replace(" ", ""))
@@ -196,7 +231,7 @@ class RowParser:
         return pii.volunteer_key(number, self.key)
 
     def _phone(self, f: Field, raw: Any, i: int) -> str:
-        text = clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)
+        text = ascii_digits(clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw))
         phone = _PHONE_PREFIX_RE.sub("", re.sub(r"[\s\-()]", "", text)) if len(text) > 11 else text
         if not pii.phone_is_valid(phone):
             raise self._fail("bad_phone", f, raw)
@@ -211,7 +246,7 @@ def id_text(raw: Any) -> str | None:
         return None
     if isinstance(raw, int):
         return str(raw)
-    text = clean_text(raw).replace(" ", "")
+    text = ascii_digits(clean_text(raw)).replace(" ", "")
     m = _ID_WRAPPER_RE.match(text)
     if m:
         text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()

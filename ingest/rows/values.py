@@ -3,6 +3,7 @@ with a Chinese message on input it cannot read; nothing becomes None silently.""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -13,6 +14,9 @@ UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(
 # Dates outside this window are typos (a clerk's '5' read as an Excel serial is 1900-01-04).
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
 _SERIALS = ((FIRST_DAY - EXCEL_EPOCH).days, (LAST_DAY - EXCEL_EPOCH).days)
+# The days the marts' calendar (dbt_project/models/marts/dim_date.sql) holds: the mart audit
+# refuses a fact dated outside it, so ingest quarantines such dates in the fields it audits.
+CALENDAR = (dt.date(2020, 1, 1), dt.date(2030, 12, 31))
 # Cells clerks use to mean "nothing here".
 BLANK_MARKS = frozenset({"-", "--", "—", "——", "/", "无", "暂无", "空", "N/A", "n/a", "#N/A", "null", "NULL", "None"})
 
@@ -28,6 +32,31 @@ _RANGE_RE = re.compile(r"(?:(20\d{2})\s*年\s*)?(\d{1,2})\s*月?\s*[-~～至到]
 _YM_RE = re.compile(r"(?<!\d)(20\d{2})\s*(?:[-/.年]\s*(\d{1,2})(?!\d)|(0[1-9]|1[0-2])(?!\d))")
 _M_RE = re.compile(r"(?<!\d)(\d{1,2})\s*月")
 _CENT = Decimal("0.01")
+# A plain number after normalising: digits grouped by three only with ',' or ' ' (1,234,567.5 or
+# 1 200); '1,5', '1,05' and '1_000' are not groupings of anything and are refused, never guessed.
+_NUMBER_RE = re.compile(r"^[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]{1,3}(?: [0-9]{3})+|[0-9]*)(?:\.[0-9]*)?$")
+_SCIENTIFIC_RE = re.compile(r"^[+-]?[0-9.,]+[eE][+-]?[0-9]+$")
+
+
+class AmbiguousNumber(ValueError):
+    """A value that reads as a number only by guessing (a decimal comma, a digit of another kind)."""
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script (٥١٠, ५१०, ５１０) as ASCII digits; other characters kept."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
+
+
+def number_text(value: object) -> str:
+    """A cell as number text: digits of any script made ASCII, spaces collapsed. Characters that
+    only look like digits (superscripts ², circled ①, fractions ½) are refused: NFKC would turn
+    '1²' into '12'."""
+    raw = str(value)
+    if not raw.isascii() and any(unicodedata.category(c) == "No" for c in raw):
+        raise AmbiguousNumber("含有上标、圈号或分数等非数字字符")
+    return ascii_digits(clean_text(raw))
 
 
 def clean_text(value: object) -> str:
@@ -52,20 +81,35 @@ def unit_in(text: str) -> Decimal | None:
 
 
 def parse_decimal(value: object) -> Decimal:
+    """A number exactly as written. Text follows one grammar (see _NUMBER_RE); NaN, Infinity,
+    booleans and scientific notation text (what Excel shows of a number it has rounded) raise."""
     if isinstance(value, bool):
         raise ValueError("不是数字")
-    if isinstance(value, (int, Decimal)):
-        return Decimal(value)
     if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("不是有效的数字")
         return Decimal(repr(value))  # shortest round-trip repr: 1035.6 -> Decimal('1035.6')
-    text = clean_text(value).replace(",", "").replace(" ", "").lstrip("¥")
+    if isinstance(value, (int, Decimal)):
+        number = Decimal(value)
+        if not number.is_finite():
+            raise ValueError("不是有效的数字")
+        return number
+    text = number_text(value)
+    text = text[1:].lstrip() if text[:1] == "¥" else text
+    if _SCIENTIFIC_RE.match(text):
+        raise AmbiguousNumber("科学计数法,数值可能已被 Excel 截断")
+    if not _NUMBER_RE.match(text) or not any(c.isdigit() for c in text):
+        if re.fullmatch(r"[+-]?[0-9][0-9,._ ]*", text):
+            raise AmbiguousNumber("分隔符位置不对:千位分隔须每三位一组(如 1,234,567),小数请用小数点")
+        raise ValueError("不是有效的数字")
     try:
-        number = Decimal(text)
+        return Decimal(text.replace(",", "").replace(" ", ""))
     except InvalidOperation:
         raise ValueError("不是有效的数字") from None
-    if not number.is_finite():
-        raise ValueError("不是有效的数字")
-    return number
+
+
+class RoundsToZero(ValueError):
+    """A value that is not 0 but becomes 0 at the precision the marts store."""
 
 
 def parse_amount(value: object, factor: Decimal) -> Decimal:
@@ -75,7 +119,17 @@ def parse_amount(value: object, factor: Decimal) -> Decimal:
         m = _AMOUNT_UNIT_RE.match(clean_text(value))
         if m:
             value, factor = m.group(1), UNIT_FACTORS[m.group(2)]
-    return (parse_decimal(value) * factor).quantize(_CENT, rounding=ROUND_HALF_UP)  # 四舍五入
+    exact = parse_decimal(value) * factor
+    return to_cents(exact, "0.01 元")
+
+
+def to_cents(exact: Decimal, unit: str) -> Decimal:
+    """Rounded half up (四舍五入) to 2 decimals, the marts' precision; a value that is not 0 but
+    rounds to 0 raises RoundsToZero (unit names the step in the message)."""
+    rounded = exact.quantize(_CENT, rounding=ROUND_HALF_UP)
+    if rounded == 0 and exact != 0:
+        raise RoundsToZero(unit)
+    return rounded
 
 
 def parse_hours(value: object) -> Decimal:
@@ -104,7 +158,7 @@ def parse_date(value: object) -> dt.date:
         if _SERIALS[0] <= value <= _SERIALS[1]:  # Excel serial day number (fraction = time of day)
             return EXCEL_EPOCH + dt.timedelta(days=int(value))
         raise ValueError("不是有效的日期")
-    text = clean_text(value)
+    text = ascii_digits(clean_text(value))
     if _SERIAL_RE.match(text):
         return parse_date(float(text))
     m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)

@@ -62,3 +62,4 @@ from tests.corpus import excel  # noqa: E402,F401
 from tests.corpus import text  # noqa: E402,F401
 from tests.corpus import meta  # noqa: E402,F401
 from tests.corpus import rows  # noqa: E402,F401
+from tests.corpus import cells  # noqa: E402,F401

@@ -13,6 +13,7 @@ from typing import Any
 
 import openpyxl
 import xlsxwriter
+import xlsxwriter.utility
 
 from ingest.demo.ids import check_digit
 
@@ -145,3 +146,54 @@ def lying_zip(real: int = 64 * 1024 * 1024, declared: int = 4096) -> bytes:
                 struct.pack_into("<I", data, pos + size_at, declared)
             pos += 4
     return bytes(data)
+
+
+def formula_xlsx(rows: list[list[Any]], formulas: dict[tuple[int, int], tuple[str, Any]], writer: str) -> bytes:
+    """A workbook whose cells formulas[(r, c)] = (formula, cached value or None) hold formulas, as
+    `writer` saves it: 'excel' (calculated: cached values kept, no recalculation asked for; a
+    None value is a formula saved without its result), 'xlsxwriter' (as that library writes it:
+    cached 0 unless given, recalculation on load) or 'openpyxl' (no cached values at all)."""
+    if writer == "openpyxl":
+        book = openpyxl.Workbook()
+        book.properties.created = book.properties.modified = FIXED_TIME
+        ws = book.active
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                ws.cell(r + 1, c + 1, formulas[(r, c)][0] if (r, c) in formulas else value)
+        buf = io.BytesIO()
+        book.save(buf)
+        return _restamp(buf.getvalue(), {})
+    buf = io.BytesIO()
+    book = xlsxwriter.Workbook(buf, {"in_memory": True})
+    book.set_properties({"created": FIXED_TIME})
+    ws = book.add_worksheet("台账")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            if (r, c) in formulas:
+                formula, cached = formulas[(r, c)]
+                ws.write_formula(r, c, formula, None, 0 if cached is None and writer == "xlsxwriter" else cached)
+            elif value is not None:
+                ws.write(r, c, value)
+    book.close()
+    if writer == "xlsxwriter":
+        return buf.getvalue()
+    missing = {xlsxwriter.utility.xl_rowcol_to_cell(r, c) for (r, c), (_, v) in formulas.items() if v is None}
+    return _restamp(buf.getvalue(), {
+        "xl/workbook.xml": lambda t: t.replace(' fullCalcOnLoad="1"', ""),
+        "docProps/app.xml": lambda t: re.sub(r"<AppVersion>[^<]*</AppVersion>", "<AppVersion>16.0300</AppVersion>", t),
+        "xl/worksheets/sheet1.xml": lambda t: re.sub(
+            r'(<c r="(%s)"[^>]*>(?:<f>[^<]*</f>))<v>[^<]*</v>' % "|".join(missing or ["^"]), r"\g<1>", t)})
+
+
+def _restamp(package: bytes, edits: dict[str, Any]) -> bytes:
+    """The package with members edited (text -> text) and fixed timestamps (same bytes each run)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2022-06-01T08:00:00Z", body)
+            if info.filename in edits:
+                body = edits[info.filename](body.decode("utf-8")).encode("utf-8")
+            dst.writestr(zipfile.ZipInfo(info.filename, FIXED_TIME.timetuple()[:6]), body, zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -1,9 +1,12 @@
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
 
-from ingest.rows.values import clean_text, parse_amount, parse_date, parse_period, unit_in
+from ingest.rows.values import (CALENDAR, AmbiguousNumber, RoundsToZero, clean_text, parse_amount, parse_date,
+                                parse_decimal, parse_period, unit_in)
+from tests.conftest import REPO
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -45,3 +48,37 @@ def test_units_and_text():
     assert unit_in("单位:亿元") == Decimal(100_000_000)
     assert unit_in("项目名称") is None
     assert clean_text("  （万元） ") == "(万元)"
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("1,234,567", "1234567"), ("1 200", "1200"), ("1,234.5", "1234.5"), (".5", "0.5"), ("+3", "3"),
+    ("٥١٠", "510"), ("५.५", "5.5"), ("৩", "3"), ("１,２００.５", "1200.5"), ("¥10,250.00", "10250.00"),
+])
+def test_numbers_read_exactly(raw, expected):
+    assert parse_decimal(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["1,5", "1,05", "12,34", "1,2345", "1_000", "1.234.567", "1 5", "1.5E+07", "1e5",
+                                 "2²", "①"])
+def test_ambiguous_numbers_are_never_guessed(raw):
+    with pytest.raises(AmbiguousNumber):
+        parse_decimal(raw)
+
+
+@pytest.mark.parametrize("raw", ["NaN", "Infinity", "-inf", float("nan"), float("inf"), Decimal("NaN"), True, "", "-"])
+def test_not_numbers(raw):
+    with pytest.raises(ValueError):
+        parse_decimal(raw)
+
+
+@pytest.mark.parametrize("raw, unit", [("0.004", "元"), (1e-300, "元"), ("0.0000001", "万元"), ("-0.001", "元")])
+def test_amounts_that_round_to_zero_are_refused(raw, unit):
+    with pytest.raises(RoundsToZero):
+        parse_amount(raw, unit_in(unit))
+
+
+def test_calendar_is_the_marts_calendar():
+    """Ingest holds audited dates to the days dim_date has (the mart audit checks them)."""
+    sql = (REPO / "dbt_project" / "models" / "marts" / "dim_date.sql").read_text(encoding="utf-8")
+    first, last = sorted(set(re.findall(r"date '(\d{4}-\d\d-\d\d)'", sql)))
+    assert CALENDAR == (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
