@@ -17,6 +17,7 @@ import duckdb
 from warehouse.postgres import connect as pg
 from ingest.config import Paths
 from ingest.pipeline import discover, ingest_file
+from tests.conftest import TEST_HASH_KEY
 
 # Server the tests create their databases on (CI: the PostgreSQL running on the machine).
 ADMIN_DSN = os.environ.get("CAMPAIGN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -202,7 +203,7 @@ def demo_warehouses(root: Path) -> Warehouses:
         dsn = new_database("demo")
         try:
             with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
+                mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
                 mp.setenv("CAMPAIGN_BI_ROLE", role)
                 mp.setenv("CAMPAIGN_BI_PASSWORD", password)
                 ingest_all(root)

@@ -22,6 +22,7 @@ from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
     write_volunteer_csv,
 )
+from tests.conftest import TEST_HASH_KEY
 
 pytestmark = pytest.mark.slow
 PASSWORD = "bi-test-password"     # the demo warehouses' (tests/pg_warehouse.py)
@@ -33,7 +34,7 @@ def wh(built, tmp_path_factory):
     """A private copy of the published demo warehouse, with the demo's BI role."""
     paths, dsn = built.clone(tmp_path_factory.mktemp("wap") / "home", "wap")
     mp = pytest.MonkeyPatch()
-    mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
+    mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
     mp.setenv("CAMPAIGN_BI_ROLE", built.bi_role)
     mp.setenv("CAMPAIGN_BI_PASSWORD", built.bi_password)
     try:
