@@ -36,6 +36,10 @@ class Paths:
     def published_db(self) -> Path: return self.warehouse_dir / "campaign.duckdb"
     @property
     def candidate_db(self) -> Path: return self.warehouse_dir / "candidate" / "campaign.duckdb"
+    @property
+    def state_db(self) -> Path:
+        """The last published build whole (staging, intermediate, seeds): operators only."""
+        return self.warehouse_dir / "build" / "campaign.duckdb"
 
 
 def paths(home: str | Path | None = None) -> Paths:

@@ -134,7 +134,7 @@ def test_stg_volunteers_appends_only_new_submissions_and_keeps_every_raw_row(run
             for run in ("second", "third")] == [5, 3]
     import duckdb
     paths = Paths(runs["home"])
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.state_db), read_only=True) as con:     # the build file keeps staging
         con.execute(f"attach '{paths.raw_db}' as raw_db (read_only)")
         staged, raw, superseded = con.execute("""select (select count(*) from staging.stg_volunteers),
             (select count(*) from raw_db.raw_volunteer),
