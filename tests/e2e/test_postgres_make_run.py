@@ -12,7 +12,7 @@ from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
 from ingest.demo import generate
-from tests.pg_warehouse import DB_PREFIX, drop_database, drop_role, new_database, pg_rows
+from tests.pg_warehouse import DB_PREFIX, drop_database, drop_roles, new_database, pg_rows
 from tests.conftest import TEST_HASH_KEY
 
 pytestmark = pytest.mark.slow
@@ -34,7 +34,7 @@ def run(tmp_path_factory):
         yield home, manifest, dsn, role, proc.stdout
     finally:
         drop_database(dsn)
-        drop_role(role)
+        drop_roles(role)
 
 
 def test_the_summary_names_the_postgres_warehouse(run):

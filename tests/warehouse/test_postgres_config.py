@@ -27,7 +27,12 @@ def test_a_dsn_without_a_database_is_refused(bad):
 def test_bi_role_and_lock_timeout_settings(monkeypatch):
     monkeypatch.delenv("CAMPAIGN_BI_ROLE", raising=False)
     monkeypatch.delenv("CAMPAIGN_BI_PASSWORD", raising=False)
+    monkeypatch.delenv("CAMPAIGN_DEMO", raising=False)
+    assert pg.bi_role() == ("campaign_bi", None)                  # no secret, no password
+    monkeypatch.setenv("CAMPAIGN_DEMO", "1")
     assert pg.bi_role() == ("campaign_bi", pg.DEFAULT_BI_PASSWORD)
+    monkeypatch.setenv("CAMPAIGN_BI_PASSWORD", "from-the-secrets")
+    assert pg.bi_role() == ("campaign_bi", "from-the-secrets")
     monkeypatch.setenv("CAMPAIGN_BI_ROLE", "bi; drop table x")
     with pytest.raises(ConfigError, match="identifier"):
         pg.bi_role()

@@ -16,7 +16,7 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
-from warehouse.postgres.roles import ensure_bi_role
+from warehouse.postgres.roles import Limits, ensure_login, lock_database
 from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
 from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
@@ -41,7 +41,9 @@ def wh(built, tmp_path_factory):
         with pg.connect(dsn) as con, con, con.cursor() as cur:
             # CREATE DATABASE ... TEMPLATE copies schemas and their grants, not the database's own
             # privileges: lock the copy down as every publish does
-            ensure_bi_role(cur, built.bi_role, built.bi_password, pg.dsn_parts(dsn)["dbname"])
+            dbname = pg.dsn_parts(dsn)["dbname"]
+            lock_database(cur, dbname)
+            ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), dbname)
         yield paths, dsn, built.bi_role
     finally:
         mp.undo()
