@@ -48,3 +48,23 @@ def test_ensure_database_creates_it_once():
         assert pg_rows(dsn, "select current_database()") == [(pg.dsn_parts(dsn)["dbname"],)]
     finally:
         drop_database(dsn)
+
+
+def test_bi_limits_from_the_environment(monkeypatch):
+    from ingest.pg_roles import Limits
+
+    for name in ("STATEMENT_TIMEOUT", "IDLE_TIMEOUT", "WORK_MEM", "TEMP_FILE_LIMIT", "CONNECTION_LIMIT"):
+        monkeypatch.delenv(f"CAMPAIGN_BI_{name}", raising=False)
+    assert Limits.from_env() == Limits(300_000, 60_000, 65_536, 1_048_576, 10)
+    monkeypatch.setenv("CAMPAIGN_BI_STATEMENT_TIMEOUT", "2min")
+    monkeypatch.setenv("CAMPAIGN_BI_WORK_MEM", "16MB")
+    monkeypatch.setenv("CAMPAIGN_BI_CONNECTION_LIMIT", "4")
+    limits = Limits.from_env()
+    assert (limits.statement_timeout_ms, limits.work_mem_kb, limits.connection_limit) == (120_000, 16_384, 4)
+    assert limits.role_settings()["work_mem"] == "16384kB"
+    for name, bad in (("CAMPAIGN_BI_WORK_MEM", "lots"), ("CAMPAIGN_BI_WORK_MEM", "4 parsecs"),
+                      ("CAMPAIGN_BI_IDLE_TIMEOUT", "0"), ("CAMPAIGN_BI_CONNECTION_LIMIT", "-1")):
+        monkeypatch.setenv(name, bad)
+        with pytest.raises(ConfigError, match=name if bad != "0" else "must not be 0"):
+            Limits.from_env()
+        monkeypatch.delenv(name)

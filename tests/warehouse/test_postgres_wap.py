@@ -37,6 +37,8 @@ def wh(built, tmp_path_factory):
     mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
     mp.setenv("CAMPAIGN_BI_ROLE", built.bi_role)
     mp.setenv("CAMPAIGN_BI_PASSWORD", built.bi_password)
+    # the reader of test_publish_is_not_held_up_by_a_reader holds a transaction open across a build
+    mp.setenv("CAMPAIGN_BI_IDLE_TIMEOUT", "1h")
     try:
         with pg.connect(dsn) as con, con, con.cursor() as cur:
             # CREATE DATABASE ... TEMPLATE copies schemas and their grants, not the database's own
