@@ -16,8 +16,9 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
-from warehouse.postgres.roles import Limits, ensure_login, lock_database
 from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
+from warehouse.postgres.roles import Limits, ensure_login, lock_database
+from warehouse.postgres.rows import create_guard
 from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
     write_volunteer_csv,
@@ -46,6 +47,7 @@ def wh(built, tmp_path_factory):
             dbname = pg.dsn_parts(dsn)["dbname"]
             lock_database(cur, dbname)
             ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), dbname)
+            create_guard(cur, "marts", Limits.from_env())   # the caps of these limits, as a publish sets them
         yield paths, dsn, built.bi_role
     finally:
         mp.undo()

@@ -30,8 +30,8 @@ CITY_ROWS = {"dim_volunteer": "volunteer_key in (select f.volunteer_key from %(s
                               "where f.city = %%s)"}
 
 
-def _guard(cur: PgCursor, schema: str, limits: Limits) -> str:
-    """Create <schema>.bi_limits_hold(): true, or an error naming the setting over its cap."""
+def create_guard(cur: PgCursor, schema: str, limits: Limits) -> str:
+    """Create (or replace) <schema>.bi_limits_hold(): true, or an error naming the setting over its cap."""
     name = f'"{schema}".{GUARD}'
     cur.execute(f"""
         create or replace function {name}() returns boolean language plpgsql stable
@@ -76,7 +76,7 @@ def secure_schema(cur: PgCursor, schema: str, province_role: str, cities: dict[s
 
     roles = [province_role, *cities]
     qschema = f'"{pg.ident(schema)}"'
-    guard = _guard(cur, schema, limits)
+    guard = create_guard(cur, schema, limits)
     role_list = sql.SQL(", ").join(sql.Identifier(pg.ident(r)) for r in roles)
     cur.execute(sql.SQL("grant usage on schema {} to {}").format(sql.Identifier(schema), role_list))
     cur.execute(sql.SQL("revoke all on function {}() from public").format(sql.SQL(guard)))
