@@ -22,7 +22,7 @@ from pathlib import Path
 from ingest import config
 from ingest.errors import IngestError
 from ingest.pipeline import ingest_file
-from ingest.receipt import Receipt
+from ingest.raw.receipt import Receipt
 
 log = logging.getLogger(__name__)
 # archive/<landing folders>/<received_at>-<first 8 hex of sha256>-<file name> (ingest.pipeline)

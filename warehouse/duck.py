@@ -9,7 +9,7 @@ publish it with one atomic rename.
   candidate gets this run's results in marts.mart_data_quality (appended in SQL, see
   add_audit_to_quality_mart) and a certificate of its bytes.
 - publish: only a candidate whose current bytes passed the audit. Its marts (and BI views) are
-  copied into a new file (ingest.warehouse_export: analysts get nothing else), which replaces
+  copied into a new file (warehouse.duck_export: analysts get nothing else), which replaces
   the published file (fsync, os.replace, fsync of the directory); the candidate then becomes the
   build file. A reader holding the old file open keeps reading the old file (the rename does
   not touch it) and a reader that opens the path gets the old or the new file, whole.
@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 from ingest.config import Paths
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
-from ingest.warehouse_export import export_published
+from warehouse.duck_export import export_published
 
 if TYPE_CHECKING:
     from expectations import AuditReport

@@ -51,7 +51,7 @@ def test_ensure_database_creates_it_once():
 
 
 def test_bi_limits_from_the_environment(monkeypatch):
-    from ingest.pg_roles import Limits
+    from warehouse.postgres.roles import Limits
 
     for name in ("STATEMENT_TIMEOUT", "IDLE_TIMEOUT", "WORK_MEM", "TEMP_FILE_LIMIT", "CONNECTION_LIMIT"):
         monkeypatch.delenv(f"CAMPAIGN_BI_{name}", raising=False)
