@@ -244,3 +244,43 @@ def test_a_new_city_gets_its_role_at_the_next_publish_and_passwords_stay(wh, mon
         assert _one(con, "select count(*) from marts.fct_investment") == [(1,)]
     finally:
         con.close()
+
+
+def test_a_publisher_that_is_no_superuser(caplog):
+    """As in the compose stack: the publishing login owns the database and may create roles."""
+    publisher, role = (f"{DB_PREFIX}{kind}{uuid.uuid4().hex[:8]}" for kind in ("p", "r"))
+    admin_dsn = new_database("pub")
+    dbname = pg.dsn_parts(admin_dsn)["dbname"]
+    with pg.connect(ADMIN_DSN) as con:
+        con.autocommit = True
+        cur = con.cursor()
+        cur.execute(f'create role "{publisher}" login createrole')
+        cur.execute(f'alter database "{dbname}" owner to "{publisher}"')
+        cur.execute(f'grant set on parameter temp_file_limit to "{publisher}"')   # docs/postgres.md
+    mp = pytest.MonkeyPatch()
+    for name, value in {**LIMITS, "CAMPAIGN_BI_ROLE": role, "CAMPAIGN_BI_PASSWORD": PASSWORD}.items():
+        mp.setenv(name, value)
+    dsn = make_dsn(admin_dsn, user=publisher)
+    try:
+        _candidate(dsn, CITIES)
+        publish_postgres(pg_dsn=dsn)
+        assert "only a superuser can revoke them" in caplog.text     # large objects: a DBA's job, said so
+        configs = pg_rows(admin_dsn, "select rolname, rolconfig, rolsuper from pg_roles where rolname like %s",
+                          [role + "%"])
+        assert len(configs) == 3 and all("temp_file_limit=1024kB" in c and not sup for _, c, sup in configs)
+        con = _as(dsn, f"{role}_golmud")
+        try:
+            assert _one(con, "select count(*) from marts.fct_investment") == [(1,)]
+            _one(con, "set default_transaction_read_only = off")
+            with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+                _one(con, "create temp table t (i int)")
+        finally:
+            con.close()
+    finally:
+        mp.undo()
+        drop_database(admin_dsn)
+        with pg.connect(ADMIN_DSN) as con:
+            con.autocommit = True
+            con.cursor().execute(f'revoke set on parameter temp_file_limit from "{publisher}"')
+        drop_roles(role)
+        drop_roles(publisher)

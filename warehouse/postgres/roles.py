@@ -84,10 +84,20 @@ def lock_database(cur: PgCursor, dbname: str) -> None:
 
     cur.execute(sql.SQL("revoke all on database {} from public").format(sql.Identifier(dbname)))
     cur.execute("revoke all on schema public from public")
-    cur.execute("select p.oid::regprocedure::text from pg_proc p where p.pronamespace = 'pg_catalog'::regnamespace "
-                "and p.proname ~ %s order by 1", [_LARGE_OBJECTS])
-    for (function,) in cur.fetchall():
+    cur.execute("select p.oid::regprocedure::text, has_function_privilege('public', p.oid, 'execute') from pg_proc p "
+                "where p.pronamespace = 'pg_catalog'::regnamespace and p.proname ~ %s order by 1", [_LARGE_OBJECTS])
+    open_to_public = [function for function, public in cur.fetchall() if public]
+    if open_to_public and not _superuser(cur):
+        log.warning("the large-object functions are open to PUBLIC and only a superuser can revoke them: "
+                    "have a DBA run the publish once as a superuser (docs/postgres.md)")
+        return
+    for function in open_to_public:
         cur.execute(f"revoke execute on function {function} from public")
+
+
+def _superuser(cur: PgCursor) -> bool:
+    cur.execute("select rolsuper from pg_roles where rolname = current_user")
+    return cur.fetchone()[0]
 
 
 def ensure_login(cur: PgCursor, role: str, password: str | None, limits: Limits, dbname: str) -> bool:
@@ -98,16 +108,28 @@ def ensure_login(cur: PgCursor, role: str, password: str | None, limits: Limits,
     role_id, db_id = sql.Identifier(pg.ident(role)), sql.Identifier(dbname)
     cur.execute("select 1 from pg_roles where rolname = %s", [role])
     created = cur.fetchone() is None
-    if created:
+    if created:   # a new role has no superuser, replication or bypassrls unless asked for
         cur.execute(sql.SQL("create role {} login password %s").format(role_id), [password])
         if password is None:
             log.warning("BI role %s created without a password (no secret set): it cannot log in with a "
                         "password until an operator sets one (ALTER ROLE ... PASSWORD)", role)
-    cur.execute(sql.SQL("alter role {} with login nosuperuser nocreatedb nocreaterole noinherit noreplication "
-                        "nobypassrls connection limit {}").format(role_id, sql.Literal(limits.connection_limit)))
+    cur.execute("select rolsuper or rolreplication or rolbypassrls from pg_roles where rolname = %s", [role])
+    if cur.fetchone()[0]:   # only a superuser may even name these attributes in ALTER ROLE
+        if not _superuser(cur):
+            raise ConfigError(f"BI role {role} is a superuser, replication or bypassrls role: "
+                              "a superuser must take that away (ALTER ROLE ... NOSUPERUSER NOREPLICATION NOBYPASSRLS)")
+        cur.execute(sql.SQL("alter role {} with nosuperuser noreplication nobypassrls").format(role_id))
+    cur.execute(sql.SQL("alter role {} with login nocreatedb nocreaterole noinherit connection limit {}").format(
+        role_id, sql.Literal(limits.connection_limit)))
     cur.execute(sql.SQL("alter role {} reset all").format(role_id))
     cur.execute(sql.SQL("alter role {} in database {} reset all").format(role_id, db_id))
     for name, value in limits.role_settings().items():
+        cur.execute("select context = 'user' or has_parameter_privilege(name, 'set') from pg_settings where name = %s",
+                    [name])
+        if not cur.fetchone()[0]:   # temp_file_limit: a superuser's, or GRANT SET ON PARAMETER
+            log.warning("cannot set %s for BI role %s: the publishing user needs a superuser's "
+                        "GRANT SET ON PARAMETER %s TO <it> (docs/postgres.md)", name, role, name)
+            continue
         cur.execute(sql.SQL("alter role {} set {} = {}").format(role_id, sql.Identifier(name), sql.Literal(value)))
     cur.execute(sql.SQL("revoke all on database {} from {}").format(db_id, role_id))
     cur.execute(sql.SQL("grant connect on database {} to {}").format(db_id, role_id))
