@@ -8,19 +8,13 @@ import psycopg2.errors
 import pytest
 from psycopg2.extensions import make_dsn
 
-from tests.pg_warehouse import demo_warehouses, drop_demo_warehouses, duck_rows, pg_rows
+from tests.pg_warehouse import duck_rows, pg_rows
 
 pytestmark = pytest.mark.slow
 # Built by each target's own audit run: the figures differ between targets, not the rule.
 RUN_LOGS = {"mart_data_quality"}
 CITY_ROWS = {"dim_volunteer": "volunteer_key in (select volunteer_key from marts.fct_volunteer_hours where city = '{}')",
              "dim_date": "true"}
-
-
-@pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    yield demo_warehouses(tmp_path_factory.mktemp("targets"))
-    drop_demo_warehouses()
 
 
 def _count_as(dsn: str, role: str, table: str) -> int:
