@@ -14,6 +14,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 SEEDS_DIR = REPO_ROOT / "dbt_project" / "seeds"
 # Documented, public demo key: only used when CAMPAIGN_DEMO=1 and no key is configured.
 DEMO_HASH_KEY = "campaign-demo-key-NOT-A-SECRET"
+# HMAC-SHA256 keys shorter than the hash output are refused outside demo mode (docs/ingest.md).
+MIN_HASH_KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,10 @@ class Paths:
     def published_db(self) -> Path: return self.warehouse_dir / "campaign.duckdb"
     @property
     def candidate_db(self) -> Path: return self.warehouse_dir / "candidate" / "campaign.duckdb"
+    @property
+    def state_db(self) -> Path:
+        """The last published build whole (staging, intermediate, seeds): operators only."""
+        return self.warehouse_dir / "build" / "campaign.duckdb"
 
 
 def paths(home: str | Path | None = None) -> Paths:
@@ -52,9 +58,15 @@ _warned: list[bool] = []
 def hash_key() -> bytes:
     """The personal-data HMAC key. Refuses to run without one, except in demo mode."""
     key = os.environ.get("CAMPAIGN_HASH_KEY", "")
+    demo = os.environ.get("CAMPAIGN_DEMO") == "1"
     if key:
-        return key.encode("utf-8")
-    if os.environ.get("CAMPAIGN_DEMO") == "1":
+        raw = key.encode("utf-8")
+        if len(raw) < MIN_HASH_KEY_BYTES and not demo:
+            raise ConfigError(f"CAMPAIGN_HASH_KEY is {len(raw)} bytes long: a key of at least {MIN_HASH_KEY_BYTES} "
+                              "bytes is required (generate one with `python -c \"import secrets; "
+                              "print(secrets.token_hex(32))\"`, see docs/ingest.md)")
+        return raw
+    if demo:
         if not _warned:
             log.warning("CAMPAIGN_HASH_KEY unset: using the public demo key (demo data only)")
             _warned.append(True)   # once per process, not once per file

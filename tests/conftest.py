@@ -15,18 +15,20 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO.parent / "shared" / "samples"
 # Files a test writes are whole at once: no settle time (also for module fixtures and subprocesses).
 os.environ["CAMPAIGN_SETTLE_SECONDS"] = "0"
+# The personal-data key of every test (keys under 32 bytes are refused outside demo mode).
+TEST_HASH_KEY = "campaign-test-key-0123456789abcdef"
 
 
 @pytest.fixture(autouse=True)
 def _demo_key(monkeypatch):
-    monkeypatch.setenv("CAMPAIGN_HASH_KEY", "test-key")
+    monkeypatch.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
     monkeypatch.setenv("CAMPAIGN_SETTLE_SECONDS", "0")   # files written by a test are whole at once
 
 
 def run_pipeline(home: Path, timeout: int = 600) -> subprocess.CompletedProcess:
     """`make run`'s script on `home`, exactly as a user runs it (Airflow `dags test`)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_SETTLE_SECONDS="0")
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_SETTLE_SECONDS="0")
     proc = subprocess.run([str(REPO / "scripts" / "run_pipeline.sh")], env=env, capture_output=True,
                           text=True, timeout=timeout)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]

@@ -17,6 +17,7 @@ import duckdb
 from warehouse.postgres import connect as pg
 from ingest.config import Paths
 from ingest.pipeline import discover, ingest_file
+from tests.conftest import TEST_HASH_KEY
 
 # Server the tests create their databases on (CI: the PostgreSQL running on the machine).
 ADMIN_DSN = os.environ.get("CAMPAIGN_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -58,14 +59,19 @@ def drop_database(dsn: str) -> None:
             cur.execute(sql.SQL("drop database if exists {} with (force)").format(sql.Identifier(name)))
 
 
-def drop_role(role: str) -> None:
+def drop_roles(role: str) -> None:
+    """Drop a BI role and its city roles (<role>_<city code>); roles are cluster-wide. Drop the
+    databases holding grants to them first."""
     from psycopg2 import sql
 
     assert role.startswith(DB_PREFIX), role
     with pg.connect(ADMIN_DSN) as con:
         con.autocommit = True
         with con.cursor() as cur:
-            cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(role)))
+            cur.execute(r"select rolname from pg_roles where rolname = %s or rolname like %s",
+                        [role, role.replace("_", r"\_") + r"\_%"])
+            for (name,) in cur.fetchall():
+                cur.execute(sql.SQL("drop role if exists {}").format(sql.Identifier(name)))
 
 
 def ingest_all(home: Path, run_id: str = "test") -> list[Any]:
@@ -202,7 +208,7 @@ def demo_warehouses(root: Path) -> Warehouses:
         dsn = new_database("demo")
         try:
             with pytest.MonkeyPatch.context() as mp:
-                mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
+                mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
                 mp.setenv("CAMPAIGN_BI_ROLE", role)
                 mp.setenv("CAMPAIGN_BI_PASSWORD", password)
                 ingest_all(root)
@@ -210,7 +216,7 @@ def demo_warehouses(root: Path) -> Warehouses:
                 build_postgres(paths, dsn)
         except BaseException:
             drop_database(dsn)
-            drop_role(role)
+            drop_roles(role)
             raise
         _CACHE["demo"] = Warehouses(paths, manifest, duck, dsn, role, password)
     return _CACHE["demo"]
@@ -220,4 +226,4 @@ def drop_demo_warehouses() -> None:
     built = _CACHE.pop("demo", None)
     if built:
         drop_database(built.dsn)
-        drop_role(built.bi_role)
+        drop_roles(built.bi_role)

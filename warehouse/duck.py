@@ -1,15 +1,18 @@
 """Write-audit-publish of the DuckDB warehouse: build the marts into a candidate copy, audit it,
 publish it with one atomic rename.
 
-- build: the candidate starts as a byte copy of the published file (incremental models stay
-  incremental); one `dbt build` in its own process writes it. Readers never open it.
+- build: the candidate starts as a byte copy of the build file (warehouse/build/, the last
+  published build whole, operators only: incremental models stay incremental); one `dbt build`
+  in its own process writes it. Readers never open it.
 - audit: the GX mart suites (expectations/) on the candidate, reconciled with raw; outcomes go
   to the quality store, Data Docs to $CAMPAIGN_HOME/quality/data_docs/<run>/; a passing
   candidate gets this run's results in marts.mart_data_quality (appended in SQL, see
   add_audit_to_quality_mart) and a certificate of its bytes.
-- publish: only a candidate whose current bytes passed the audit; fsync, os.replace, fsync of
-  the directory. A reader holding the old file open keeps reading the old file (the rename
-  does not touch it) and a reader that opens the path gets the old or the new file, whole.
+- publish: only a candidate whose current bytes passed the audit. Its marts (and BI views) are
+  copied into a new file (warehouse.duck_export: analysts get nothing else), which replaces
+  the published file (fsync, os.replace, fsync of the directory); the candidate then becomes the
+  build file. A reader holding the old file open keeps reading the old file (the rename does
+  not touch it) and a reader that opens the path gets the old or the new file, whole.
 
 Crash safety: nothing but the rename touches the published file, so a run killed at any step
 leaves it as it was; the next build wipes what the dead run left in candidate/.
@@ -32,6 +35,7 @@ from typing import TYPE_CHECKING
 from ingest.config import Paths
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
+from warehouse.duck_export import export_published
 
 if TYPE_CHECKING:
     from expectations import AuditReport
@@ -47,19 +51,20 @@ class PublishRefused(IngestError):
 
 # --------------------------------------------------------------------------- build
 def prepare_candidate(paths: Paths, full_refresh: bool = False) -> Path:
-    """Start the candidate from the published file (so incremental models stay incremental).
-    Whatever an earlier, killed run left in candidate/ (a half-built file, its WAL, a
-    certificate) is removed first. Also makes sure raw.duckdb has the quality store dbt reads."""
+    """Start the candidate from the build file (so incremental models stay incremental; without
+    one, the build is a full one). Whatever an earlier, killed run left in candidate/ (a
+    half-built file, its WAL, a certificate) is removed first. Also makes sure raw.duckdb has
+    the quality store dbt reads."""
     candidate = paths.candidate_db
-    stale_wal = _wal(paths.published_db)
-    if stale_wal.exists():
-        raise BuildFailed(f"{stale_wal} exists: someone opened the published warehouse read-write; "
-                          "open it read-only (duckdb -readonly), remove the .wal after checking it, and rerun")
+    for stale_wal in (_wal(paths.published_db), _wal(paths.state_db)):
+        if stale_wal.exists():
+            raise BuildFailed(f"{stale_wal} exists: someone opened a warehouse file read-write; "
+                              "open it read-only (duckdb -readonly), remove the .wal after checking it, and rerun")
     if candidate.parent.exists():
         shutil.rmtree(candidate.parent)
     candidate.parent.mkdir(parents=True)
-    if paths.published_db.exists() and not full_refresh:
-        shutil.copy2(paths.published_db, candidate)  # plain read: never blocked by readers
+    if paths.state_db.exists() and not full_refresh:
+        shutil.copy2(paths.state_db, candidate)  # nobody but the pipeline opens it
     ensure_quality_store(paths)
     return candidate
 
@@ -254,11 +259,19 @@ def publish(paths: Paths) -> Path:
             certificate.verify(candidate)
         except certificate.NotCertified as exc:
             raise PublishRefused(f"not publishing: {exc}") from exc
-    _fsync(candidate)
-    os.replace(candidate, paths.published_db)
+    export = candidate.parent / "published" / paths.published_db.name
+    export_published(candidate, export)
+    _fsync(export)
+    os.replace(export, paths.published_db)
     _fsync(paths.published_db.parent)
+    # then the build it came from becomes the next build's start (a crash before this rename
+    # leaves the older build file: the next build adds the same rows to it again)
+    paths.state_db.parent.mkdir(parents=True, exist_ok=True)
+    _fsync(candidate)
+    os.replace(candidate, paths.state_db)
+    _fsync(paths.state_db.parent)
     certificate.path_for(candidate).unlink(missing_ok=True)
-    log.info("published %s", paths.published_db)
+    log.info("published %s (marts only); build kept in %s", paths.published_db, paths.state_db)
     return paths.published_db
 
 

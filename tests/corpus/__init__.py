@@ -16,10 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import TEST_HASH_KEY
 from tests.corpus import files as F
 
 TODAY = dt.date(2026, 1, 1)
-KEY = b"test-key"          # tests/conftest.py sets CAMPAIGN_HASH_KEY=test-key
+KEY = TEST_HASH_KEY.encode()  # tests/conftest.py sets CAMPAIGN_HASH_KEY to it
 D = Decimal
 
 

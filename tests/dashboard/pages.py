@@ -11,7 +11,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from unittest import mock
 
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -32,7 +32,7 @@ def published_home(base: Path) -> Path:
     from ingest.pipeline import discover, ingest_file
     from warehouse.duck import dbt_build, prepare_candidate, publish
 
-    with mock.patch.dict(os.environ, {"CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_HOME": str(home)}):
+    with mock.patch.dict(os.environ, {"CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_HOME": str(home)}):
         generate(home / "landing")
         for rel in discover(home / "landing"):
             ingest_file(rel, home, run_id="dashboard-test")

@@ -22,7 +22,7 @@ import pytest
 
 from dashboard.offline import TRACKER_LOADER
 from expectations.offline_scan import css_references, external_references
-from tests.conftest import query
+from tests.conftest import TEST_HASH_KEY, query
 from tests.dashboard.pages import ARTIFACTS, build_site, published_home
 
 RUN = "manual__offline"
@@ -39,7 +39,7 @@ def offline_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("offline") / "home"
     shutil.copytree(published_home(tmp_path_factory.getbasetemp()), home,
                     ignore=shutil.ignore_patterns("site", "quality", "candidate"))
-    with mock.patch.dict(os.environ, {"CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_HOME": str(home)}):
+    with mock.patch.dict(os.environ, {"CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_HOME": str(home)}):
         p = paths(home)
         prepare_candidate(p)
         audit(p, RUN)

@@ -24,7 +24,7 @@ import pytest
 
 from ingest.demo import generate
 from scripts.airflow_services import airflow_services
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 
 pytestmark = pytest.mark.slow
 PG_SERVER = "postgres@127.0.0.1:5432"
@@ -144,7 +144,7 @@ def stack(tmp_path_factory):
     db = f"campaign_af_{os.getpid()}_{int(time.time())}"
     port, receiver = _free_port(), Receiver()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", AIRFLOW_PORT=str(port),
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, AIRFLOW_PORT=str(port),
                AIRFLOW_DB=f"postgresql+psycopg2://{PG_SERVER}/{db}", CAMPAIGN_NOTIFY_WEBHOOK=receiver.url,
                AIRFLOW_ENGINEER_PASSWORD=PASSWORDS["engineer"], AIRFLOW_ANALYST_PASSWORD=PASSWORDS["analyst"],
                CAMPAIGN_INGEST_BATCH_FILES="4", CAMPAIGN_SETTLE_SECONDS="0")         # several load_batch tasks for one city's files

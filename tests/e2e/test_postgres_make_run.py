@@ -12,7 +12,8 @@ from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
 from ingest.demo import generate
-from tests.pg_warehouse import DB_PREFIX, drop_database, drop_role, new_database, pg_rows
+from tests.pg_warehouse import DB_PREFIX, drop_database, drop_roles, new_database, pg_rows
+from tests.conftest import TEST_HASH_KEY
 
 pytestmark = pytest.mark.slow
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,7 +25,7 @@ def run(tmp_path_factory):
     manifest = generate(tmp_path_factory.mktemp("manifest"))   # the files make run writes into landing
     dsn, role = new_database("run"), f"{DB_PREFIX}bi_{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_TARGET="postgres", CAMPAIGN_SETTLE_SECONDS="0",
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_TARGET="postgres", CAMPAIGN_SETTLE_SECONDS="0",
                CAMPAIGN_PG_DSN=dsn, CAMPAIGN_BI_ROLE=role, CAMPAIGN_BI_PASSWORD="run-test")
     try:
         proc = subprocess.run([os.path.join(REPO, "scripts", "run_pipeline.sh")], env=env, capture_output=True,
@@ -33,7 +34,7 @@ def run(tmp_path_factory):
         yield home, manifest, dsn, role, proc.stdout
     finally:
         drop_database(dsn)
-        drop_role(role)
+        drop_roles(role)
 
 
 def test_the_summary_names_the_postgres_warehouse(run):

@@ -14,7 +14,7 @@ import pytest
 
 from ingest.demo import generate
 from ingest.files.safety import display_name
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.corpus import CASES, files as F
 
 pytestmark = pytest.mark.slow
@@ -76,7 +76,7 @@ def test_good_files_publish_whatever_else_is_in_landing(tmp_path):
             os.utime(p, (old, old), follow_symlinks=False)      # everything arrived an hour ago ...
     F.put(landing, IN_FLIGHT, F.csv_bytes([F.VOL_HEADER, _vol(10, "2022/9/3", 2)]))   # ... but this one
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(tmp_path), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_SETTLE_SECONDS="600")
+    env.update(CAMPAIGN_HOME=str(tmp_path), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_SETTLE_SECONDS="600")
     proc = subprocess.run([str(REPO / "scripts" / "run_pipeline.sh")], env=env, capture_output=True, text=True,
                           timeout=1800)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]

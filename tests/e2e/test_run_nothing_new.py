@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, query, run_pipeline
+from tests.conftest import REPO, TEST_HASH_KEY, query, run_pipeline
 from tests.corpus import files as F
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def test_demo_only_in_a_fresh_home_and_nothing_new_touches_nothing(tmp_path):
     rel = "射洪市/市文明办/volunteer/2023年1月.csv"
     F.put(tmp_path / "landing", rel, F.csv_bytes([F.VOL_HEADER, ["赵六", F.person_id(7, "510999"), "13912345678",
                                                                  "青年队", "文明交通劝导", "文明交通", "2023/1/5", 3]]))
-    env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_SETTLE_SECONDS": "0"}
+    env = {**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_SETTLE_SECONDS": "0"}
     subprocess.run([sys.executable, "-m", "ingest", "--home", str(tmp_path), "load"], cwd=REPO, env=env,
                    check=True, capture_output=True, timeout=300)
     third = run_pipeline(tmp_path).stdout

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from ingest.demo import generate
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.marts import mart_fingerprints
 from tests.warehouse.test_wap import fingerprint, start_readers, stop_readers
 
@@ -34,7 +34,7 @@ VOL_HEADER = "志愿者姓名,身份证号,联系电话,所属队伍,活动名�
 
 def env() -> dict[str, str]:
     out = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    out.update(CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_SETTLE_SECONDS="0")
+    out.update(CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_SETTLE_SECONDS="0")
     return out
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_file
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 
 TODAY = dt.date(2026, 1, 1)
 INVEST_CSV = "\n".join([
@@ -177,7 +177,7 @@ def test_batch_prevalidation_spares_each_file_step_the_gx_import(tmp_path):
     """prevalidate caches each file's verdict in one process; the per-file step in another process
     then applies it without importing GX, with the same outcome as validating in-process."""
     rel = put(tmp_path, INVEST_REL, INVEST_CSV)
-    env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key"}
+    env = {**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY}
     pre = subprocess.run([sys.executable, "-c", f"""
 import datetime as dt
 from ingest.batch import prevalidate

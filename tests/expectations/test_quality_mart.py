@@ -38,8 +38,8 @@ def test_the_appended_audit_equals_a_rebuild_of_the_model(tmp_path):
     runs = {(r[1], r[3]) for r in appended if r[3] == "mart"}
     assert runs == {("wh-failed", "mart"), ("wh-passed", "mart")}
 
-    # dbt's own rebuild of the model on a copy of the published file, from the same store
-    shutil.copy2(published, paths.candidate_db)
+    # dbt's own rebuild of the model on a copy of the published build, from the same store
+    shutil.copy2(paths.state_db, paths.candidate_db)
     warehouse.dbt_build(paths, select=[f"+{warehouse.QUALITY_MART}"])   # with the staging it reads
     assert query(paths.candidate_db, ROWS) == appended
 

@@ -20,7 +20,7 @@ import pytest
 from warehouse import duck as warehouse
 from ingest.config import paths as home_paths
 from ingest.pipeline import ingest_file
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.corpus import CASES, TODAY, Case, files as F, vkey
 from tests.marts import mart_fingerprints
 
@@ -87,7 +87,7 @@ def corpus_home(tmp_path_factory) -> tuple[Path, list[dict]]:
 
 
 def _cli(home: Path, *args: str) -> str:
-    env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key"}
+    env = {**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY}
     proc = subprocess.run([sys.executable, "-m", "ingest", "--home", str(home), *args], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 from ingest.demo.scale import scale
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.corpus import files as F
 
 GOOD = "射洪市/市文明办/volunteer/2022年5月.csv"
 BAD = "射洪市/市文明办/volunteer/联系人.csv"
 
 
-def _run(home: Path, *args: str, key: str | None = "test-key") -> subprocess.CompletedProcess:
+def _run(home: Path, *args: str, key: str | None = TEST_HASH_KEY) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAMPAIGN_")}
     env["CAMPAIGN_SETTLE_SECONDS"] = "0"
     if key:

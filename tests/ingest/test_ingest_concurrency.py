@@ -18,10 +18,10 @@ from ingest import config
 from ingest.demo import generate
 from ingest.lock import home_lock
 from ingest.pipeline import ingest_file
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.corpus import TODAY, files as F
 
-ENV = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_SETTLE_SECONDS": "0",
+ENV = {**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_SETTLE_SECONDS": "0",
        "CAMPAIGN_SUBMISSION_GATE": "off"}   # the gate is not what these tests are about: faster
 # One DAG run's load_batch tasks, in a process of its own (as a deployment runs them).
 LOAD_BATCHES = """

@@ -15,7 +15,7 @@ from pathlib import Path
 from ingest import config, pipeline
 from ingest.raw import load
 from ingest.pipeline import ingest_file
-from tests.conftest import REPO, query
+from tests.conftest import REPO, TEST_HASH_KEY, query
 from tests.corpus import TODAY, files as F
 
 
@@ -36,7 +36,7 @@ def test_only_files_settled_for_the_settle_time_are_taken(tmp_path, monkeypatch)
     os.utime(landing / old, (stamp, stamp))
     assert pipeline.waiting(landing, settle=60) == ([old], [new])
     assert pipeline.waiting(landing, settle=0) == ([old, new], [])
-    env = {**os.environ, "CAMPAIGN_SETTLE_SECONDS": "60", "CAMPAIGN_HASH_KEY": "test-key"}
+    env = {**os.environ, "CAMPAIGN_SETTLE_SECONDS": "60", "CAMPAIGN_HASH_KEY": TEST_HASH_KEY}
     proc = subprocess.run([sys.executable, "-m", "ingest", "--home", str(tmp_path), "load", "--json"], cwd=REPO,
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr

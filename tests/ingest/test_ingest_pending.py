@@ -9,12 +9,12 @@ from pathlib import Path
 
 from ingest import config
 from ingest.raw import state
-from tests.conftest import REPO
+from tests.conftest import REPO, TEST_HASH_KEY
 from tests.corpus import files as F
 
 
 def _pending(home: Path, settle: str = "0") -> subprocess.CompletedProcess:
-    env = {**os.environ, "CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_SETTLE_SECONDS": settle}
+    env = {**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_SETTLE_SECONDS": settle}
     return subprocess.run([sys.executable, "-m", "ingest", "--home", str(home), "pending"], cwd=REPO, env=env,
                           capture_output=True, text=True, timeout=120)
 
@@ -29,7 +29,7 @@ def test_pending_tells_work_from_nothing_new(tmp_path):
     ready = _pending(tmp_path)
     assert ready.returncode == 0 and "1 file(s) waiting in landing/" in ready.stdout
     subprocess.run([sys.executable, "-m", "ingest", "--home", str(tmp_path), "load"], cwd=REPO, check=True,
-                   env={**os.environ, "CAMPAIGN_HASH_KEY": "test-key", "CAMPAIGN_SETTLE_SECONDS": "0"},
+                   env={**os.environ, "CAMPAIGN_HASH_KEY": TEST_HASH_KEY, "CAMPAIGN_SETTLE_SECONDS": "0"},
                    capture_output=True, timeout=300)
     loaded = _pending(tmp_path)                                                 # loaded, never published
     assert loaded.returncode == 0 and "raw holds submissions not yet published" in loaded.stdout

@@ -44,3 +44,19 @@ def test_hash_key_required_outside_demo(monkeypatch):
         config.hash_key()
     monkeypatch.setenv("CAMPAIGN_DEMO", "1")
     assert config.hash_key() == config.DEMO_HASH_KEY.encode()
+
+
+@pytest.mark.parametrize("key", ["k7!", "test-key", "x" * 31, "密钥" * 5])   # "密钥" * 5 = 30 bytes
+def test_a_hash_key_under_32_bytes_is_refused_outside_demo(monkeypatch, key):
+    from ingest import config
+    from ingest.errors import ConfigError
+    monkeypatch.setenv("CAMPAIGN_HASH_KEY", key)
+    monkeypatch.delenv("CAMPAIGN_DEMO", raising=False)
+    with pytest.raises(ConfigError, match=f"is {len(key.encode())} bytes long: a key of at least 32 bytes") as err:
+        config.hash_key()
+    assert "secrets.token_hex(32)" in str(err.value) and key not in str(err.value)
+    monkeypatch.setenv("CAMPAIGN_DEMO", "1")          # demo data: any key
+    assert config.hash_key() == key.encode()
+    monkeypatch.delenv("CAMPAIGN_DEMO")
+    monkeypatch.setenv("CAMPAIGN_HASH_KEY", "x" * 32)
+    assert config.hash_key() == b"x" * 32

@@ -12,6 +12,7 @@ import json
 import pytest
 
 from ingest.config import Paths
+from tests.conftest import TEST_HASH_KEY
 from tests.pg_warehouse import build_duckdb, build_postgres, decimal, drop_database, ingest_all, marts, write_volunteer_csv
 
 pytestmark = pytest.mark.slow
@@ -71,7 +72,7 @@ def runs(built, tmp_path_factory):
     paths, dsn = built.clone(tmp_path_factory.mktemp("incremental") / "home", "incr")
     try:
         with pytest.MonkeyPatch.context() as mp:
-            mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
+            mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
             mp.setenv("CAMPAIGN_BI_ROLE", built.bi_role)
             mp.setenv("CAMPAIGN_BI_PASSWORD", built.bi_password)
             first = _state(paths, dsn)
@@ -133,7 +134,7 @@ def test_stg_volunteers_appends_only_new_submissions_and_keeps_every_raw_row(run
             for run in ("second", "third")] == [5, 3]
     import duckdb
     paths = Paths(runs["home"])
-    with duckdb.connect(str(paths.published_db), read_only=True) as con:
+    with duckdb.connect(str(paths.state_db), read_only=True) as con:     # the build file keeps staging
         con.execute(f"attach '{paths.raw_db}' as raw_db (read_only)")
         staged, raw, superseded = con.execute("""select (select count(*) from staging.stg_volunteers),
             (select count(*) from raw_db.raw_volunteer),

@@ -16,12 +16,14 @@ import pytest
 from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
-from warehouse.postgres.roles import ensure_bi_role
 from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
+from warehouse.postgres.roles import Limits, ensure_login, lock_database
+from warehouse.postgres.rows import create_guard
 from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
     write_volunteer_csv,
 )
+from tests.conftest import TEST_HASH_KEY
 
 pytestmark = pytest.mark.slow
 PASSWORD = "bi-test-password"     # the demo warehouses' (tests/pg_warehouse.py)
@@ -33,14 +35,19 @@ def wh(built, tmp_path_factory):
     """A private copy of the published demo warehouse, with the demo's BI role."""
     paths, dsn = built.clone(tmp_path_factory.mktemp("wap") / "home", "wap")
     mp = pytest.MonkeyPatch()
-    mp.setenv("CAMPAIGN_HASH_KEY", "test-key")
+    mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
     mp.setenv("CAMPAIGN_BI_ROLE", built.bi_role)
     mp.setenv("CAMPAIGN_BI_PASSWORD", built.bi_password)
+    # the reader of test_publish_is_not_held_up_by_a_reader holds a transaction open across a build
+    mp.setenv("CAMPAIGN_BI_IDLE_TIMEOUT", "1h")
     try:
         with pg.connect(dsn) as con, con, con.cursor() as cur:
             # CREATE DATABASE ... TEMPLATE copies schemas and their grants, not the database's own
             # privileges: lock the copy down as every publish does
-            ensure_bi_role(cur, built.bi_role, built.bi_password, pg.dsn_parts(dsn)["dbname"])
+            dbname = pg.dsn_parts(dsn)["dbname"]
+            lock_database(cur, dbname)
+            ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), dbname)
+            create_guard(cur, "marts", Limits.from_env())   # the caps of these limits, as a publish sets them
         yield paths, dsn, built.bi_role
     finally:
         mp.undo()

@@ -1,7 +1,7 @@
 """Write-audit-publish mechanics on real DuckDB files and real reader processes (no dbt, fast):
 publish takes only a candidate whose exact bytes passed an audit, leftovers of a dead run are
-cleared, and readers holding or reopening the published file see the old or the new marts,
-whole, and never block a publish."""
+cleared, the published file holds the marts and BI views only, and readers holding or reopening
+the published file see the old or the new marts, whole, and never block a publish."""
 from __future__ import annotations
 
 import json
@@ -92,8 +92,12 @@ def home(tmp_path: Path):
 def audited(tmp_path_factory) -> dict[str, Path]:
     """Two audited warehouse files with different marts: the old and the new state."""
     base = tmp_path_factory.mktemp("audited")
-    changes = {"old": [], "new": ["update marts.fct_investment set project_name = '公厕新建(二期)'"
-                                  " where project_code = 'P002'"]}
+    # the build's own schemas (what the marts are made from) sit beside the marts, as after dbt
+    build = ["create schema staging", "create table staging.stg_volunteer as select 'STAGED-ONLY-138****5678' as note",
+             "create schema bi_zh", "create view bi_zh.v_city as select city as 城市 from marts.dim_city",
+             "comment on table marts.dim_city is '城市维表'", "comment on column marts.dim_city.city is '城市'"]
+    changes = {"old": build, "new": build + ["update marts.fct_investment set project_name = '公厕新建(二期)'"
+                                             " where project_code = 'P002'"]}
     out = {}
     for name, sql in changes.items():
         (base / name).mkdir()
@@ -132,8 +136,35 @@ def test_publish_needs_a_passing_audit_of_these_exact_bytes(home, audited, caplo
 
     stage(home.candidate_db, audited["old"])
     assert publish(home) == home.published_db
-    assert home.published_db.read_bytes() == audited["old"].read_bytes()
+    assert fingerprint(home.published_db) == fingerprint(audited["old"])
+    assert home.state_db.read_bytes() == audited["old"].read_bytes()   # the audited build, kept whole
     assert not home.candidate_db.exists() and not certificate.path_for(home.candidate_db).exists()
+
+
+def test_the_published_file_holds_the_marts_and_bi_views_only(home, audited):
+    stage(home.candidate_db, audited["old"])
+    publish(home)
+    objects = """select schema_name, table_name, 'table' from duckdb_tables() where database_name = current_database()
+                 union all select schema_name, view_name, 'view' from duckdb_views()
+                 where database_name = current_database() and not internal order by all"""
+    with duckdb.connect(str(home.published_db), read_only=True) as pub, \
+            duckdb.connect(str(audited["old"]), read_only=True) as built:
+        published, whole = pub.execute(objects).fetchall(), built.execute(objects).fetchall()
+        assert {s for s, _, _ in published} == {"marts", "bi_zh"}
+        assert published == [o for o in whole if o[0] in ("marts", "bi_zh")]
+        assert {s for s, _, _ in whole} > {"marts", "bi_zh"}          # the build file keeps staging
+        assert {s for (s,) in pub.execute("select schema_name from duckdb_schemas() where not internal "
+                                          "and database_name = current_database()").fetchall()} == {"marts", "bi_zh"}
+        for schema, name, _ in published:                              # same rows, same comments
+            query = f'select * from "{schema}"."{name}" order by all'
+            assert pub.execute(query).fetchall() == built.execute(query).fetchall(), name
+        assert pub.execute("select * from bi_zh.v_city order by 1").fetchall() == [
+            (c,) for (c,) in built.execute("select city from marts.dim_city order by 1").fetchall()]
+        comments = """select comment from duckdb_tables() where table_name = 'dim_city' union all
+                      select comment from duckdb_columns() where table_name = 'dim_city' and column_name = 'city'"""
+        assert pub.execute(comments).fetchall() == [("城市维表",), ("城市",)]
+    assert b"STAGED-ONLY" not in home.published_db.read_bytes()      # not even in a free page
+    assert b"STAGED-ONLY" in home.state_db.read_bytes()
 
 
 def test_a_failed_audit_leaves_the_published_file_byte_identical(home, audited):
@@ -149,7 +180,7 @@ def test_a_failed_audit_leaves_the_published_file_byte_identical(home, audited):
     assert home.published_db.read_bytes() == before
 
 
-def test_prepare_clears_what_a_dead_run_left_and_copies_the_published_bytes(home, audited):
+def test_prepare_clears_what_a_dead_run_left_and_copies_the_build_file(home, audited):
     stage(home.candidate_db, audited["old"])
     publish(home)
     cand = home.candidate_db
@@ -159,15 +190,16 @@ def test_prepare_clears_what_a_dead_run_left_and_copies_the_published_bytes(home
         leftover.write_bytes(b"half-written")
     prepare_candidate(home)
     assert sorted(p.name for p in cand.parent.iterdir()) == ["campaign.duckdb"]
-    assert cand.read_bytes() == home.published_db.read_bytes()
+    assert cand.read_bytes() == home.state_db.read_bytes()
     prepare_candidate(home, full_refresh=True)
     assert not cand.exists()
 
 
-def test_a_stale_write_ahead_log_beside_the_published_file_stops_the_build(home, audited):
+@pytest.mark.parametrize("which", ["published_db", "state_db"])
+def test_a_stale_write_ahead_log_beside_a_warehouse_file_stops_the_build(home, audited, which):
     stage(home.candidate_db, audited["old"])
     publish(home)
-    home.published_db.with_name("campaign.duckdb.wal").write_bytes(b"someone wrote")
+    getattr(home, which).with_name("campaign.duckdb.wal").write_bytes(b"someone wrote")
     with pytest.raises(BuildFailed, match="read-write"):
         prepare_candidate(home)
 

@@ -58,10 +58,19 @@ def dbt_env(pg_dsn: str) -> dict[str, str]:
             "CAMPAIGN_PG_DBNAME": p["dbname"]}
 
 
-def bi_role() -> tuple[str, str]:
-    """(role, password) of the read-only BI login: CAMPAIGN_BI_ROLE, CAMPAIGN_BI_PASSWORD."""
+def bi_role() -> tuple[str, str | None]:
+    """(role, password) of the province-wide BI login: CAMPAIGN_BI_ROLE, CAMPAIGN_BI_PASSWORD (a
+    secret; the public demo password only with CAMPAIGN_DEMO=1, else None)."""
     role = os.environ.get("CAMPAIGN_BI_ROLE", "").strip() or DEFAULT_BI_ROLE
-    return ident(role), os.environ.get("CAMPAIGN_BI_PASSWORD") or DEFAULT_BI_PASSWORD
+    return ident(role), bi_password("CAMPAIGN_BI_PASSWORD")
+
+
+def bi_password(variable: str) -> str | None:
+    """A BI login's password from the secrets (the environment); the demo default in demo mode."""
+    secret = os.environ.get(variable, "")
+    if secret:
+        return secret
+    return DEFAULT_BI_PASSWORD if os.environ.get("CAMPAIGN_DEMO") == "1" else None
 
 
 def lock_timeout() -> str:

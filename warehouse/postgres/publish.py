@@ -18,7 +18,8 @@ from warehouse.postgres import connect as pg
 from ingest.config import Paths
 from warehouse.postgres.copy import mirror_schema, sync_raw
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
-from warehouse.postgres.roles import ensure_bi_role, grant_read, revoke_read
+from warehouse.postgres.roles import Limits, city_logins, city_password, ensure_login, lock_database, revoke_read
+from warehouse.postgres.rows import secure_schema
 
 if TYPE_CHECKING:
     from expectations import AuditReport
@@ -29,7 +30,7 @@ log = logging.getLogger(__name__)
 CANDIDATE = "__candidate"
 RETIRED = "__retired_"
 MARTS = "marts"
-BI_SCHEMAS = (MARTS, "bi_zh")   # what the BI role reads: the marts and their Chinese-named views
+BI_SCHEMAS = (MARTS, "bi_zh")   # what the BI roles read: the marts and their Chinese-named views
 QUALITY_MART = "mart_data_quality"
 AUDITED = "audited by run "   # comment on the candidate marts schema once its audit passed
 # Incremental models: their candidate starts as a copy of the published table (schema, table).
@@ -177,15 +178,14 @@ def publish_postgres(paths: Paths | None = None, pg_dsn: str | None = None) -> s
                 audited = cur.fetchone()[0] or ""
                 if not audited.startswith(AUDITED):
                     raise PublishFailed(f"not publishing {MARTS}{CANDIDATE}: no audit of it has passed")
-                ensure_bi_role(cur, role, password, pg.dsn_parts(dsn)["dbname"])
-                for schema in BI_SCHEMAS:   # bi_zh's views run as the caller: marts' grants hold through them
-                    if schema + CANDIDATE in candidates:
-                        grant_read(cur, role, schema + CANDIDATE)
+                readers = ensure_bi_logins(cur, role, password, pg.dsn_parts(dsn)["dbname"])
                 for candidate in candidates:
                     published = candidate[: -len(CANDIDATE)]
+                    if published in BI_SCHEMAS:
+                        secure_schema(cur, candidate, role, readers, Limits.from_env())
                     cur.execute("select 1 from pg_namespace where nspname = %s", [published])
                     if cur.fetchone():
-                        revoke_read(cur, role, published)
+                        revoke_read(cur, [role, *readers], published)
                         cur.execute(f'alter schema "{published}" rename to "{published}{retired}"')
                     cur.execute(f'alter schema "{candidate}" rename to "{published}"')
         except psycopg2.errors.LockNotAvailable as exc:
@@ -194,6 +194,18 @@ def publish_postgres(paths: Paths | None = None, pg_dsn: str | None = None) -> s
     where = f"{pg.safe_dsn(dsn)} schema {MARTS}"
     log.info("published %s, %s (swapped %s)", where, audited, ", ".join(candidates))
     return where
+
+
+def ensure_bi_logins(cur: PgCursor, role: str, password: str | None, dbname: str) -> dict[str, str]:
+    """Lock the database down and create or align the province-wide login and one login per
+    city of the candidate's dim_city. Returns {city login: city}."""
+    limits = Limits.from_env()
+    lock_database(cur, dbname)
+    ensure_login(cur, role, password, limits, dbname)
+    cities = city_logins(cur, role, MARTS + CANDIDATE)
+    for city_role in cities:
+        ensure_login(cur, city_role, city_password(city_role, role), limits, dbname)
+    return cities
 
 
 def published_counts(pg_dsn: str | None = None) -> dict[str, int]:
