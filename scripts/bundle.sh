@@ -4,6 +4,7 @@
 #
 #   INSTALL.md       the two ways in: pip from the wheelhouse, or docker load + docker compose
 #   project/         this repository's tracked files
+#   npm-cache/       npm's cache holding the Data Docs' web assets (vendor/package-lock.json)
 #   wheelhouse/      a wheel of every pin in requirements.lock and requirements-celery.lock, for
 #                    this machine's Python and platform (sdists are built into wheels here, so the
 #                    offline install needs no compiler and no build tools)
@@ -30,6 +31,12 @@ echo "-> wheelhouse: requirements.lock + requirements-celery.lock for $tag"
 "$py" -m pip wheel --disable-pip-version-check -q --wheel-dir "$out/wheelhouse" \
   -r requirements.lock -r requirements-celery.lock
 echo "   $(ls "$out/wheelhouse" | wc -l) wheels"
+
+echo "-> npm-cache: the Data Docs' web assets of vendor/package-lock.json"
+assets=$(mktemp -d)
+cp vendor/package.json vendor/package-lock.json vendor/.npmrc "$assets/"
+npm ci --prefix "$assets" --cache "$out/npm-cache" >/dev/null   # fills the cache the offline install reads
+rm -rf "$assets"
 
 if [[ ${BUNDLE_IMAGES:-1} != 0 ]]; then
   command -v docker >/dev/null && docker info >/dev/null 2>&1 \

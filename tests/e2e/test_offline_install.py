@@ -34,9 +34,10 @@ def _offline_env(**extra: str) -> dict[str, str]:
 
 
 def test_bundle_holds_the_project_the_wheelhouse_and_the_instructions(bundle):
-    assert {p.name for p in bundle.iterdir()} == {"INSTALL.md", "project", "wheelhouse", "SHA256SUMS"}
+    assert {p.name for p in bundle.iterdir()} == {"INSTALL.md", "project", "wheelhouse", "npm-cache", "SHA256SUMS"}
     install = (bundle / "INSTALL.md").read_text(encoding="utf-8")
     assert "pip install --no-index --find-links ../wheelhouse -r requirements.lock" in install
+    assert 'make run NPM_ARGS="--offline --cache ../npm-cache"' in install
     assert "docker load -i images/campaign-images.tar" in install and "@VERSION@" not in install and "@PLATFORM@" not in install
     tracked = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True, check=True).stdout.split()
     assert sorted(str(p.relative_to(bundle / "project")) for p in (bundle / "project").rglob("*") if p.is_file()) \
@@ -57,7 +58,8 @@ def test_installs_with_no_index_and_runs_the_demo_pipeline(bundle, tmp_path):
                          cwd=project, env=env, capture_output=True, text=True, timeout=1800)
     assert pip.returncode == 0, pip.stdout[-3000:] + pip.stderr[-3000:]
     home = tmp_path / "home"
-    run = subprocess.run(["make", "run"], cwd=project, env={**env, "CAMPAIGN_HOME": str(home)},
+    run = subprocess.run(["make", "run", f"NPM_ARGS=--offline --cache {bundle / 'npm-cache'}"], cwd=project,
+                         env={**env, "CAMPAIGN_HOME": str(home)},      # npm --offline: the cache or nothing
                          capture_output=True, text=True, timeout=1200)
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-4000:]
     assert "writing the demo submissions" in run.stdout and "Published warehouse:" in run.stdout
