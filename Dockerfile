@@ -1,6 +1,6 @@
 # The campaign warehouse's Airflow image (docker-compose.yml): the pinned environment of
-# requirements.lock, the Celery provider for the worker, and this repository under
-# /opt/campaign/app. Every service runs `airflow <command>`.
+# requirements.lock, the Celery executor's pins of requirements-celery.lock, and this repository
+# under /opt/campaign/app. Every service runs `airflow <command>`.
 
 # The Data Docs' web assets (vendor/package-lock.json), fetched with Debian's npm in a stage of their
 # own: the image keeps the files, not Node.js.
@@ -13,10 +13,10 @@ RUN npm ci
 FROM python:3.11-slim
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONUNBUFFERED=1 AIRFLOW_HOME=/opt/airflow
 WORKDIR /opt/campaign/app
-COPY requirements.lock ./
-# celery 5.6 / kombu 5.6: kombu 5.7's redis extra pins packaging==26.3, against the lock's packaging
-RUN pip install --no-cache-dir -r requirements.lock "apache-airflow-providers-celery==3.26.0" \
-      "celery[redis]==5.6.3" "kombu==5.6.2"
+COPY requirements.lock requirements-celery.lock ./
+# pip's cache lives in BuildKit's cache, not in the image: a changed lock re-downloads only what changed
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install -r requirements.lock -r requirements-celery.lock
 COPY . .
 COPY --from=web-assets /assets/node_modules vendor/node_modules
 RUN useradd --create-home --uid 50000 airflow \

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run demo test venv lock clean airflow bench
+.PHONY: run demo test venv lock clean airflow bench bundle
 
 WEB_ASSETS := vendor/node_modules/.installed
 
@@ -42,10 +42,13 @@ test: venv
 bench: venv  # performance figures vs targets (docs/performance.md); BENCH_ARGS e.g. --small-files 100
 	@BENCH_HOME="$${BENCH_HOME:-/tmp/campaign-bench}" $(BIN)/python -m bench.run_bench $(BENCH_ARGS)
 
+bundle: venv  # one folder for a machine without internet: wheelhouse, project, images, INSTALL.md (BUNDLE_IMAGES=0: no images)
+	@scripts/bundle.sh
+
 lock:
 	$(BIN)/pip install -r requirements.in
 	{ echo '# Full pinned environment (pip freeze of requirements.in on Python 3.11). Regenerate: make lock'; \
 	  $(BIN)/pip freeze; } > requirements.lock
 
 clean:
-	rm -rf data
+	rm -rf data dist

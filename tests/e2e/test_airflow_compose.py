@@ -80,3 +80,45 @@ def test_airflow_services_share_landing_archive_warehouse_volumes(service):
     for area in ("landing", "archive", "receipts", "warehouse"):
         assert mounts[f"{home}/{area}"] == area
         assert area in COMPOSE["volumes"]
+
+
+def test_host_ports_are_variables_clear_of_the_hosts_own_services():
+    """Every published port is 127.0.0.1:${VAR:-default}; no default is a port the host may use itself."""
+    published = {name: spec["ports"] for name, spec in SERVICES.items() if spec.get("ports")}
+    assert set(published) == {"api-server", "postgres"}
+    for name, ports in published.items():
+        for port in ports:
+            m = re.fullmatch(r"127\.0\.0\.1:\$\{([A-Z_]+):-(\d+)\}:\d+", port)
+            assert m, (name, port)
+            assert int(m.group(2)) not in (5432, 6379, 8080, 5672), (name, port)
+
+
+def test_two_workers_and_a_healthcheck_on_every_service():
+    assert AIRFLOW["worker"]["deploy"]["replicas"] == "${AIRFLOW_WORKERS:-2}"
+    long_running = {n for n, s in SERVICES.items() if n != "airflow-init"}
+    assert {n for n in long_running if "healthcheck" in SERVICES[n]} == long_running
+    assert "psycopg2" in AIRFLOW["worker"]["environment"]["AIRFLOW__CELERY__RESULT_BACKEND"]
+
+
+def test_make_env_writes_every_secret_new(tmp_path):
+    import subprocess
+
+    paths = [tmp_path / "a.env", tmp_path / "b.env"]
+    for path in paths:
+        subprocess.run([str(REPO / "scripts" / "make_env.sh"), str(path)], check=True, capture_output=True,
+                       env={"PATH": "/usr/bin:/bin", "AIRFLOW_PORT": "23456"})
+        assert path.stat().st_mode & 0o777 == 0o600
+    a, b = ({k: v for k, v in (line.split("=", 1) for line in p.read_text().splitlines()
+                                if line and not line.startswith("#"))} for p in paths)
+    example = {k: v for k, v in (line.split("=", 1) for line in (REPO / ".env.example").read_text().splitlines()
+                                  if line and not line.startswith("#"))}
+    assert set(a) == set(example) and a["AIRFLOW_PORT"] == "23456"
+    for name, value in example.items():
+        if value.startswith("change-me"):
+            assert a[name] != b[name] and len(a[name]) >= 32 and "change-me" not in a[name], name
+        elif name != "AIRFLOW_PORT":
+            assert a[name] == value, name
+    from cryptography.fernet import Fernet
+    Fernet(a["AIRFLOW_FERNET_KEY"].encode())                                   # a valid Fernet key
+    refused = subprocess.run([str(REPO / "scripts" / "make_env.sh"), str(paths[0])], capture_output=True, text=True)
+    assert refused.returncode != 0 and "not overwriting" in refused.stderr
