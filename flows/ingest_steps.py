@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterable
 from ingest import config
 from ingest.lock import home_lock
 from flows import notify
+from ingest.files.safety import display_name
+from ingest.rows.pii import redact
 from ingest.errors import FilesFailed
 from ingest.contracts import KINDS
 from ingest.slices import from_dict, parse_slice, select
@@ -52,7 +54,7 @@ def discover(home: str | Path, slice_doc: dict[str, Any]) -> list[dict[str, Any]
     log.info("%d file(s) waiting in the slice (%s); %d other file(s) left in landing",
              len(chosen), sl.describe(), len(left))
     for rel in left:
-        log.info("  left for another run: %s", rel)
+        log.info("  left for another run: %s", display_name(rel))
     batches = plan_batches(chosen, landing, *batch_limits())
     log.info("%d batch(es): %s", len(batches), ", ".join(str(len(b)) for b in batches))
     total, out, n = len(chosen), [], 0
@@ -60,9 +62,27 @@ def discover(home: str | Path, slice_doc: dict[str, Any]) -> list[dict[str, Any]
         items = []
         for rel in files:
             n += 1
-            items.append({"rel": rel, "n": n, "of": total})
-        out.append({"files": items, "label": batch_label(files)})
+            items.append({"rel": display_name(rel), "n": n, "of": total, **_inode(landing, rel)})
+        out.append({"files": items, "label": batch_label([display_name(rel) for rel in files])})
     return out
+
+
+def _inode(landing: Path, rel: str) -> dict[str, int]:
+    """Batches travel through the Airflow database (XCom, task labels), so they name files by
+    display name: a name with a personal number in it is masked, and the file is found again by
+    its inode (``located``)."""
+    return {"inode": (landing / rel).lstat().st_ino} if display_name(rel) != rel else {}
+
+
+def located(item: dict[str, Any], landing: Path) -> str:
+    """The landing path of a batch's file: its listed name, or the waiting file whose masked name
+    and inode the item gives (else the listed name: a file gone from landing)."""
+    if "inode" not in item:
+        return item["rel"]
+    from ingest.pipeline import discover as waiting
+
+    return next((rel for rel in waiting(landing) if display_name(rel) == item["rel"]
+                 and (landing / rel).lstat().st_ino == item["inode"]), item["rel"])
 
 
 def plan_batches(rels: list[str], landing: Path, max_files: int, max_bytes: int) -> list[list[str]]:
@@ -156,7 +176,8 @@ def _load_files(batch: dict[str, Any], paths: config.Paths, run_id: str, today: 
             continue
         log.info("file %s/%s: %s", item["n"], item["of"], item["rel"])
         failures = len(failed)
-        first = _guarded(item, failed, lambda: pipeline.begin(item["rel"], paths, run_id, today, con))
+        rel = located(item, paths.landing)
+        first = _guarded(item, failed, lambda: pipeline.begin(rel, paths, run_id, today, con))
         if isinstance(first, pipeline.StagedFile):
             gate_inputs += _gate_input(first, today)
             first.writer.park(str(item["n"]))
@@ -196,10 +217,10 @@ def _guarded(item: dict[str, Any], failed: list[str], work: Callable[[], Any]) -
     except Exception as exc:
         if is_transient(exc):
             log.warning("file %s/%s: %s — transient fault, the batch stops here and is retried: %s",
-                        item["n"], item["of"], item["rel"], exc)
+                        item["n"], item["of"], item["rel"], redact(str(exc)))
             raise
         log.exception("file %s/%s: %s — failed", item["n"], item["of"], item["rel"])
-        failed.append(f"{item['rel']}: {type(exc).__name__}: {exc}")
+        failed.append(f"{item['rel']}: {type(exc).__name__}: {redact(str(exc))}")
         return None
 
 
@@ -241,7 +262,7 @@ def _logged(item: dict[str, Any], receipt: Any, paths: config.Paths) -> dict[str
 
 def _result(rel: str, doc: dict[str, Any], receipt_path: Path | None) -> dict[str, Any]:
     """A file's result as report and announce take it, from its receipt (Receipt.to_json)."""
-    return {"file": rel, "status": doc["status"], "reason": doc["reason_code"], "message": doc["message"],
+    return {"file": display_name(rel), "status": doc["status"], "reason": doc["reason_code"], "message": doc["message"],
             "kind": doc["kind"], "city": doc["city"], "department": doc["department_code"],
             "month": doc["period_month"], "submission_id": doc["submission_id"], "loaded": doc["rows_loaded"],
             "quarantined": doc["rows_quarantined"], "receipt": str(receipt_path) if receipt_path else None}

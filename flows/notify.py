@@ -23,6 +23,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from ingest.errors import TransientError
+from ingest.rows.pii import redact, redact_any
 
 log = logging.getLogger(__name__)
 TIMEOUT_SECONDS = 10
@@ -54,7 +55,10 @@ def _listed(name: str) -> list[str]:
 
 def send(notice: Notice, strict: bool = False) -> dict[str, str]:
     """Deliver to every configured channel; {channel: 'sent' | 'failed: why'}.
-    strict=True raises NotifyFailed when any channel failed (a task then retries)."""
+    strict=True raises NotifyFailed when any channel failed (a task then retries). Every text is
+    redacted first: file names, clerks' messages and error texts may carry personal numbers."""
+    notice = Notice(notice.event, redact(notice.title), [redact(line) for line in notice.lines],
+                    redact_any(notice.details), notice.severity)
     log.warning("notice %s: %s", notice.event, notice.text())
     results: dict[str, str] = {}
     for url in _listed("CAMPAIGN_NOTIFY_WEBHOOK"):

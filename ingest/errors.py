@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from ingest.rows.pii import redact
+
 log = logging.getLogger(__name__)
 # Errors a file's content can raise in code that did not foresee it (the environment raises
 # OSError, duckdb.IOException and the like, which stay transient). Such a file is refused, not
@@ -12,13 +14,17 @@ CONTENT_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError, A
 
 
 class IngestError(Exception):
-    """Root of every ingest error. Carries where it happened."""
+    """Root of every ingest error. Carries where it happened. Its texts are redacted
+    (ingest.pii.redact): a message may quote a cell, a title row, a file or sheet name, or
+    another exception's text, and it goes to receipts, the ledger, logs and notifications."""
 
     def __init__(self, message: str, *, file: str | None = None, sheet: str | None = None,
                  row: int | None = None, field: str | None = None, value: Any = None) -> None:
+        message = redact(str(message))
         super().__init__(message)
         self.message = message
-        self.file, self.sheet, self.row, self.field, self.value = file, sheet, row, field, value
+        self.file, self.sheet, self.field = (redact(t) if isinstance(t, str) else t for t in (file, sheet, field))
+        self.row, self.value = row, redact(value) if isinstance(value, str) else value
 
 
 class FileRefused(IngestError):

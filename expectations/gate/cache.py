@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import run
+from .suites import PII_PATTERN_FILE
 from .verdict import Outcome, Verdict
 
 if TYPE_CHECKING:
@@ -23,12 +24,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 CACHE_MAX_AGE = timedelta(days=2)
-SUITES_SOURCE = Path(__file__).with_name("suites.py")
+SUITES_SOURCES = (Path(__file__).with_name("suites.py"), PII_PATTERN_FILE)  # what the suites are made of
 
 
 def digest(kind: str, params: dict[str, datetime], *parts: Any) -> Any:
     """A sha256 over the suites' source, the kind, the parameters and `parts` (JSON)."""
-    h = hashlib.sha256(SUITES_SOURCE.read_bytes())
+    h = hashlib.sha256(b"".join(p.read_bytes() for p in SUITES_SOURCES))
     h.update(json.dumps([kind, sorted((k, v.isoformat()) for k, v in params.items()), *parts]).encode())
     return h
 

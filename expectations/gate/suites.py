@@ -16,6 +16,7 @@ Parameters: ``period_start``, ``period_end`` (the file's reporting month) and ``
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
@@ -25,17 +26,19 @@ if TYPE_CHECKING:
 
 MAX_AMOUNT_YUAN = 10_000_000_000     # 100 亿元: one campaign project above this is a unit slip
 MIN_MEDIAN_PLANNED_YUAN = 1_000      # a ledger whose typical project is under 1,000 元 is in 万元
-PII_REGEX = r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?!\d)"  # an ID or mobile number left in text
+# An ID or mobile number left in text, in any form: the pattern of ingest's redaction, read as data
+# (this package imports nothing of ours). Part of the verdict cache's key (submission.verdict_key).
+PII_PATTERN_FILE = Path(__file__).resolve().parents[2] / "ingest" / "rows" / "pii_pattern.txt"
+PII_REGEX = PII_PATTERN_FILE.read_text(encoding="utf-8")
 MASKS = {  # what ingest stores in place of personal data
     "volunteer_key": r"^[0-9a-f]{64}$",          # HMAC-SHA256 of the ID number
     "masked_name": r"^\S\*+$",                    # 张*
     "masked_phone": r"^1[3-9]\d\*{4}\d{4}$",      # 138****5678
 }
-TEXT_COLUMNS = {
-    "investment": ("project_code", "project_name", "category"),
+TEXT_COLUMNS = {  # free text; codes are identifiers, kept as written (a code 15020210001 is no phone)
+    "investment": ("project_name", "category"),
     "volunteer": ("team", "activity", "category"),
-    "issue": ("issue_code", "source", "category", "point_type", "point_name", "district", "street",
-              "description"),
+    "issue": ("source", "category", "point_type", "point_name", "district", "street", "description"),
 }
 
 UNMASKED = "“{field}”中的个人信息未能脱敏(系统校验未通过)。为保护个人信息,文件未入库,请联系数据管理员"

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ingest.rows import pii
 from ingest.contracts import Contract, all_contracts, header_key
 from ingest.errors import FileRefused
 from ingest.readers import Grid, Row
@@ -37,7 +38,7 @@ class Table:
 
     @property
     def sheet(self) -> str | None:
-        return self.grid.sheet
+        return pii.redact(self.grid.sheet) if self.grid.sheet else self.grid.sheet
 
     @property
     def score(self) -> int:
@@ -159,8 +160,8 @@ def find_table(grid: Grid) -> Table | None:
         score, contract, mapped = _best(grid.headers)
         if contract is None:
             return None
-        return Table(contract, grid, [], list(grid.headers), mapped, {i: unit_in(grid.headers[i]) for i in mapped}, 0,
-                     twice=contract.twice(grid.headers, mapped))
+        return Table(contract, grid, [], [pii.redact(h) for h in grid.headers], mapped,
+                     {i: unit_in(grid.headers[i]) for i in mapped}, 0, twice=contract.twice(grid.headers, mapped))
     texts = [_texts(cells) for _, cells in grid.head]
     found: tuple[tuple[int, int, int], Table] | None = None
     for i, top in enumerate(texts):
@@ -175,9 +176,9 @@ def find_table(grid: Grid) -> Table | None:
             if found is None or rank > found[0]:
                 units = {c: unit_in(shown[c]) or (unit_in(parents[c]) if c < len(parents) else None) for c in mapped}
                 seq = next((c for c, h in enumerate(shown) if header_key(h) in _SEQ_KEYS and c not in mapped), None)
-                preamble = [t for row in texts[:i] for t in row if t]
-                found = (rank, Table(contract, grid, preamble, shown, mapped, units, i + rows, rows, seq,
-                                     twice=contract.twice(candidates, mapped)))
+                preamble = [pii.redact(t) for row in texts[:i] for t in row if t]   # shown in messages
+                found = (rank, Table(contract, grid, preamble, [pii.redact(h) for h in shown], mapped, units,
+                                     i + rows, rows, seq, twice=contract.twice(candidates, mapped)))
     return found[1] if found else None
 
 

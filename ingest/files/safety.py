@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from ingest.rows import pii
 from ingest.errors import FileRefused
 
 MAX_FILE_BYTES = 512 * 1024 * 1024          # any submission
@@ -24,7 +25,6 @@ RATIO_FLOOR = 4 * 1024 * 1024               # ratios only matter for members abo
 MAX_NAME_CHARS = 255
 
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-_PII_RE = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
 _LOCAL_HEADER = struct.Struct("<4s5H3I2H")
 
 
@@ -87,7 +87,7 @@ def display_name(rel: str) -> str:
     """A landing path fit to store and show: control characters made visible, personal
     numbers masked (a file named after a volunteer must not leak into any table)."""
     text = _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", rel)
-    return _PII_RE.sub(lambda m: m.group()[:3] + "*" * (len(m.group()) - 7) + m.group()[-4:], text)
+    return pii.redact(text)
 
 
 def check_name(rel: str, landing: Path) -> Path:
@@ -100,7 +100,7 @@ def check_name(rel: str, landing: Path) -> Path:
         raise FileRefused("unsafe_file_name", "文件名含有控制字符或不可见字符,请重命名后重新提交", file=display_name(rel))
     if any(len(p.encode("utf-8")) > MAX_NAME_CHARS for p in parts):
         raise FileRefused("unsafe_file_name", "文件名过长,请改短后重新提交", file=display_name(rel))
-    if _PII_RE.search(rel):
+    if pii.PATTERN.search(rel):
         raise FileRefused("personal_data_in_name", "文件名中含有身份证号或手机号码,请去掉个人信息后重新提交",
                           file=display_name(rel))
     source = landing / rel

@@ -1,17 +1,30 @@
-"""Personal data: GB 11643 ID validation, keyed hashing, masking. Raw values never leave here."""
+"""Personal data: GB 11643 ID validation, keyed hashing, masking, and the one redaction of
+personal numbers in any text a submission brings (cells, file and sheet names, headers, title
+rows, messages, exception texts). Raw values never leave here.
+
+The pattern is data (pii_pattern.txt, beside this module): the submission gate reads the same
+file, and the tests scan everything the system writes with it (``leaks``)."""
 from __future__ import annotations
 
 import hmac
 import operator
 import re
+from pathlib import Path
+from typing import Any
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ZERO_TOTAL = ord("0") * sum(_WEIGHTS)
 _ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")      # ASCII: other scripts' digits are made ASCII before
 _PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
-# An ID or mobile number anywhere inside free text (a clerk's note, a team name, a file name).
-_EMBEDDED_RE = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|\d{15}|1[3-9]\d{9}|1[3-9]\d[ -]\d{4}[ -]\d{4})(?![0-9A-Za-z])")
+PATTERN_FILE = Path(__file__).with_name("pii_pattern.txt")
+# An ID or mobile number anywhere in text, in any of the forms pii_pattern.txt describes.
+PATTERN = re.compile(PATTERN_FILE.read_text(encoding="utf-8"))
+# Identifiers the system itself writes: digests and keyed hashes (64/40/32 hex characters, a
+# submission id: 16) and uuids. Hex, never personal data; only the scan (leaks) looks past them.
+_HEX_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+                        r"|(?=[0-9a-f]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{16}))(?![0-9A-Za-z])")
+_MIN_DIGITS = 11
 
 
 def normalise_id(text: str) -> str:
@@ -52,7 +65,39 @@ def mask_id(id_number: str) -> str:
 
 
 def redact(text: str) -> str:
-    """Free text with any embedded ID or mobile number masked (138****5678)."""
-    if not any(c.isdigit() for c in text):
+    """`text` with every ID or mobile number in it masked (138****5678, 510***********1234),
+    whatever its form: +86/0086/86 in front, broken by spaces, hyphens or dots, full-width
+    digits, glued to letters or Chinese, grouped IDs, a lower-case x, old 15-digit IDs.
+    For free text and names only: codes, amounts, dates and hours never pass through here."""
+    if len(text) < _MIN_DIGITS or sum(map(str.isdigit, text)) < _MIN_DIGITS:
         return text
-    return _EMBEDDED_RE.sub(lambda m: mask_id(m.group()) if len(m.group()) > 13 else mask_phone(m.group()), text)
+    return PATTERN.sub(_masked, text)
+
+
+def redact_any(value: Any) -> Any:
+    """redact over the text inside a JSON-like value (strings in lists and dicts, keys too)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {redact_any(k): redact_any(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_any(v) for v in value]
+    return value
+
+
+def leaks(text: str) -> list[str]:
+    """The personal numbers `text` still shows: PATTERN's matches, except inside the hex
+    identifiers the system writes (sha256 digests, volunteer keys, uuids). For scans."""
+    if sum(map(str.isdigit, text)) < _MIN_DIGITS:
+        return []
+    hexes = [m.span() for m in _HEX_ID_RE.finditer(text)]
+    return [m.group() for m in PATTERN.finditer(text)
+            if not any(a <= m.start() and m.end() <= b for a, b in hexes)]
+
+
+def _masked(m: re.Match[str]) -> str:
+    """The mask of one match: an ID (18 characters, or 15 digits not starting 0086) or a mobile."""
+    chars = "".join(str(int(c)) if c.isdecimal() else "X" for c in m.group() if c.isdecimal() or c in "XxＸｘ")
+    if len(chars) == 18 or len(chars) == 15 and not chars.startswith("0086"):
+        return mask_id(chars)
+    return mask_phone(chars[-11:])
