@@ -15,7 +15,7 @@ CONTENT_ERRORS = (ValueError, TypeError, IndexError, KeyError, AttributeError, A
 
 class IngestError(Exception):
     """Root of every ingest error. Carries where it happened. Its texts are redacted
-    (ingest.pii.redact): a message may quote a cell, a title row, a file or sheet name, or
+    (ingest.rows.pii.redact): a message may quote a cell, a title row, a file or sheet name, or
     another exception's text, and it goes to receipts, the ledger, logs and notifications."""
 
     def __init__(self, message: str, *, file: str | None = None, sheet: str | None = None,

@@ -1,4 +1,4 @@
-"""The one redaction (ingest.pii): every form a personal number takes in text is masked, figures
+"""The one redaction (ingest.rows.pii): every form a personal number takes in text is masked, figures
 and system identifiers are left alone, codes keep their value, and the submission gate checks
 with the very same pattern."""
 from __future__ import annotations

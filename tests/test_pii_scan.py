@@ -4,7 +4,7 @@ numbers hidden in every place and form (tests/corpus/personal.py) go through the
 and of the published warehouse, every PostgreSQL schema, every file under $CAMPAIGN_HOME except
 the operators' landing and archive (receipts, run and Airflow logs, the Airflow database, GX Data
 Docs, dbt docs, the dashboard), the notifications a webhook received and the script's output are
-scanned with the redaction's own pattern (ingest.pii.leaks) and for each planted value, as
+scanned with the redaction's own pattern (ingest.rows.pii.leaks) and for each planted value, as
 written and as bare digits."""
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest import pii
+from ingest.rows import pii
 from ingest.demo import generate
 from tests.conftest import REPO, query
 from tests.corpus import personal
@@ -51,7 +51,7 @@ def _scan_duckdb(path: Path, planted: personal.Planted) -> dict[str, list[str]]:
 
 
 def _scan_postgres(dsn: str, planted: personal.Planted) -> tuple[set[str], dict[str, list[str]]]:
-    from ingest import pg
+    from warehouse.postgres import connect as pg
 
     out: dict[str, list[str]] = {}
     with pg.connect(dsn) as con, con.cursor() as cur:
