@@ -63,6 +63,7 @@ def test_every_form_is_masked(text: str, masked: str) -> None:
     "110105194913310021",                                                             # no month 13
     "GEM-2022-0001", "P-1", "第 13 行", "2026-12-07 14:40:26,123",
     "20261207T145630-01641e3b.json", "1381 234 5671",                                  # not how people group them
+    "20261207T155240850711-446e3b.json", '"created_at": 1796658912.28564',            # timestamps, not old IDs
 ])
 def test_figures_and_other_numbers_are_left_alone(text: str) -> None:
     assert pii.redact(text) == text
