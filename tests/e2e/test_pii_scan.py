@@ -18,9 +18,8 @@ import pytest
 
 from ingest.rows import pii
 from ingest.demo import generate
-from tests.conftest import REPO, query
+from tests.conftest import REPO, Webhook, query
 from tests.corpus import personal
-from tests.test_notify import Webhook
 
 pytestmark = pytest.mark.slow
 NOT_WRITTEN_BY_US = {"landing", "archive"}      # the departments' own files: operators only, by design

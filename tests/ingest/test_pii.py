@@ -95,7 +95,7 @@ def test_the_gate_refuses_text_with_a_number_left_in_it() -> None:
     """Second line: a number ingest failed to mask (here: put straight into the frame) refuses the file."""
     import pandas as pd
 
-    from expectations.gate.submission import validate
+    from expectations.gate.run import validate
 
     df = pd.DataFrame({"row_number": [4, 5], "masked_name": ["张*", "李*"], "volunteer_key": ["a" * 64] * 2,
                        "masked_phone": ["138****5678"] * 2, "team": ["青年队", "队长１３８ １２３４ ５６７１"],
