@@ -90,7 +90,8 @@ def _run(home: Path, hook: Webhook, **env_extra: str) -> subprocess.CompletedPro
     """The demo submissions and the corpus in landing, then `make run`'s script as a user runs it."""
     generate(home / "landing")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_NOTIFY_WEBHOOK=hook.url, **env_extra)
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_NOTIFY_WEBHOOK=hook.url,
+               CAMPAIGN_SETTLE_SECONDS="0", **env_extra)
     proc = subprocess.run([str(REPO / "scripts" / "run_pipeline.sh")], env=env, capture_output=True, text=True,
                           timeout=1200)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
