@@ -21,7 +21,6 @@ from ingest.raw import history, load
 from ingest.files import intake, metadata, safety
 from ingest.files.intake import clear_snapshots, waiting  # noqa: F401  (callers take them from here)
 from ingest.errors import ConfigError, Duplicate, FileRefused, IngestError, content_errors, unforeseen
-from ingest.rows import pii
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
 from ingest.rows.messages import Rejected, reject
@@ -343,5 +342,5 @@ def peek_month(source: Path, rel: str) -> str | None:
             writer.abort()
         return str(period.year) if period.annual else f"{period.year}-{period.month:02d}"
     except (IngestError, OSError, ValueError) as exc:
-        log.info("%s: month not settled (%s)", safety.display_name(rel), pii.redact(str(exc)))
+        log.info("%s: month not settled", safety.display_name(f"{rel} ({exc})"))   # redacted, name and error
         return None
