@@ -18,7 +18,7 @@ import pytest
 
 from ingest.rows import pii
 from ingest.demo import generate
-from tests.conftest import REPO, Webhook, query
+from tests.conftest import REPO, TEST_HASH_KEY, Webhook, query
 from tests.corpus import personal
 
 pytestmark = pytest.mark.slow
@@ -91,7 +91,7 @@ def _run(home: Path, hook: Webhook, **env_extra: str) -> subprocess.CompletedPro
     """The demo submissions and the corpus in landing, then `make run`'s script as a user runs it."""
     generate(home / "landing")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY="test-key", CAMPAIGN_NOTIFY_WEBHOOK=hook.url,
+    env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_NOTIFY_WEBHOOK=hook.url,
                CAMPAIGN_SETTLE_SECONDS="0", **env_extra)
     proc = subprocess.run([str(REPO / "scripts" / "run_pipeline.sh")], env=env, capture_output=True, text=True,
                           timeout=1200)
@@ -113,7 +113,7 @@ def duck(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def postgres(tmp_path_factory):
-    from tests.pg_warehouse import DB_PREFIX, drop_database, drop_role, new_database
+    from tests.pg_warehouse import DB_PREFIX, drop_database, drop_roles, new_database
 
     home = tmp_path_factory.mktemp("pii_postgres")
     planted = personal.write(home / "landing")
@@ -126,7 +126,7 @@ def postgres(tmp_path_factory):
     finally:
         hook.shutdown()
         drop_database(dsn)
-        drop_role(role)
+        drop_roles(role)
 
 
 def _outputs(proc: subprocess.CompletedProcess, requests: list, planted: personal.Planted) -> dict[str, list[str]]:
