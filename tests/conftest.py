@@ -70,6 +70,9 @@ class Webhook(ThreadingHTTPServer):
     def bodies(self) -> list[dict]:
         return [body for _, body in self.requests]
 
+    def events(self, event: str) -> list[dict]:
+        return [b for b in self.bodies if b["event"] == event]
+
 
 @pytest.fixture
 def webhook():

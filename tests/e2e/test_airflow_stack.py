@@ -4,24 +4,20 @@ The pipeline is triggered through the REST API with a JWT from /auth/token and p
 end; the marts, the ledger and a stub webhook receiver on 127.0.0.1 are checked."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import threading
 import time
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ingest.demo import generate
 from scripts.airflow_services import airflow_services
-from tests.conftest import REPO, TEST_HASH_KEY, query
+from tests.conftest import REPO, TEST_HASH_KEY, Webhook, query
 from tests.e2e.airflow_api import Api
 
 pytestmark = pytest.mark.slow
@@ -29,33 +25,6 @@ PG_SERVER = "postgres@127.0.0.1:5432"
 CITIES = ("格尔木市",)                   # the first run's landing: a city's demo files ...
 NOT_A_SUBMISSION = "射洪市/市文明办/volunteer/联系人名单.csv"   # ... and a file ingest refuses
 PASSWORDS = {"engineer": "engineer-test-pw", "analyst": "analyst-test-pw"}
-
-
-class Receiver(ThreadingHTTPServer):
-    """A stub webhook receiver on 127.0.0.1 that keeps every JSON body posted to it."""
-
-    def __init__(self) -> None:
-        self.bodies: list[dict] = []
-        bodies = self.bodies
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-                bodies.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/hook"
-
-    def events(self, event: str) -> list[dict]:
-        return [b for b in self.bodies if b["event"] == event]
 
 
 def _free_port() -> int:
@@ -79,7 +48,7 @@ def stack(tmp_path_factory):
     (home / "landing" / NOT_A_SUBMISSION).parent.mkdir(parents=True)
     shutil.copy(demo / NOT_A_SUBMISSION, home / "landing" / NOT_A_SUBMISSION)
     db = f"campaign_af_{os.getpid()}_{int(time.time())}"
-    port, receiver = _free_port(), Receiver()
+    port, receiver = _free_port(), Webhook(204)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
     env.update(CAMPAIGN_HOME=str(home), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, AIRFLOW_PORT=str(port),
                AIRFLOW_DB=f"postgresql+psycopg2://{PG_SERVER}/{db}", CAMPAIGN_NOTIFY_WEBHOOK=receiver.url,
