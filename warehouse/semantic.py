@@ -19,6 +19,7 @@ from warehouse.dbt import DBT_DIR
 
 SEMANTIC_DIR = DBT_DIR / "models" / "semantic"
 AGGREGATES = {"sum": "sum({})", "count": "count({})"}  # what a ratio of sums may divide
+DISTINCT = {"count_distinct": "count(distinct {})"}
 RATE_DECIMALS = 4  # as the marts store rates
 
 
@@ -35,8 +36,9 @@ class Measure:
     latest_of: str | None       # snapshot measure: per this entity expression ...
     latest_by: str | None       # ... only the row of the latest value of this column counts
 
-    def aggregate(self, column: str) -> str:
-        return AGGREGATES[self.agg].format(column)
+    def aggregate(self, column: str | None = None) -> str:
+        """The aggregate of `column` (default: the measure's own expression)."""
+        return {**AGGREGATES, **DISTINCT}[self.agg].format(column or self.expr)
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,37 @@ def _simple_measure(name: str, metrics: dict[str, dict], measures: dict[str, Mea
     if measure.agg not in AGGREGATES:
         raise MetricError(f"{name}: a ratio of sums cannot divide a {measure.agg} measure")
     return measure
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A metric as one aggregate SQL expression over the rows of `mart` (a snapshot measure:
+    over the latest row per entity, e.g. a mart that holds only those)."""
+    name: str
+    label: str
+    description: str
+    mart: str
+    sql: str
+    snapshot: bool
+
+
+def metric_expression(name: str, directory: Path = SEMANTIC_DIR) -> Expression:
+    """A simple or ratio metric as an aggregate expression, for BI tools' dataset metrics."""
+    metrics, measures = _load(directory)
+    metric = metrics.get(name)
+    if metric is None:
+        raise MetricError(f"{name}: no metric of that name in {directory}")
+    if metric["type"] == "ratio":
+        r = ratio(name, directory)
+        num, den = r.numerator, r.denominator
+        sql = f"1.0 * {num.aggregate()} / nullif({den.aggregate()}, 0)"
+    elif metric["type"] == "simple" and not metric.get("filter"):
+        num = measures[metric["type_params"]["measure"]]
+        sql = num.aggregate()
+    else:
+        raise MetricError(f"{name}: only unfiltered simple metrics and ratios are one SQL expression")
+    return Expression(name, metric.get("label", name), metric.get("description", ""), num.mart, sql,
+                      num.latest_of is not None)
 
 
 def ratio(name: str, directory: Path = SEMANTIC_DIR) -> Ratio:
