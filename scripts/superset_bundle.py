@@ -73,7 +73,7 @@ def dataset_metric(name: str, spec: dict[str, Any]) -> dict[str, Any]:
     if metric.mart not in (spec["table"], over):
         raise SystemExit(f"metric {name} is defined over {metric.mart}, not {spec['table']}")
     return {"metric_name": name, "verbose_name": metric.label, "metric_type": None, "expression": metric.sql,
-            "description": metric.description, "d3format": ".4f" if "1.0 *" in metric.sql else None,
+            "description": metric.description, "d3format": ".2%" if name.endswith("_rate") else None,
             "extra": {}, "warning_text": None}
 
 
@@ -103,7 +103,7 @@ def chart_params(chart: dict[str, Any]) -> dict[str, Any]:
         params.update({"x_axis": chart["x_axis"], "groupby": [], "x_axis_sort_asc": True,
                        "rich_tooltip": True, "orientation": "vertical"})
     if "time_grain" in chart:
-        params["time_grain_sqla"] = chart["time_grain"]
+        params.update({"time_grain_sqla": chart["time_grain"], "x_axis_time_format": "%Y-%m"})
         params["adhoc_filters"] = [{"clause": "WHERE", "comparator": "No filter", "expressionType": "SIMPLE",
                                     "operator": "TEMPORAL_RANGE", "subject": chart["x_axis"]}]
     return params
