@@ -7,17 +7,41 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from decimal import Decimal
 from typing import Any, Mapping
 
 from dashboard import optional_marts
 from dashboard.source import Marts
 from ingest.contracts import stages
+from warehouse import semantic
 
 Row = Mapping[str, Any]
 STAGES = stages()
 STAR_LEVELS = (1, 2, 3, 4, 5)
-RATE = Decimal("0.0001")  # rates have four decimals, as in the marts
+
+
+@dataclass(frozen=True)
+class Rates:
+    """The rates the dashboard shows, as the semantic layer defines them (MetricFlow's metrics)."""
+    rectification: semantic.Ratio
+    completion: semantic.Ratio
+
+    @classmethod
+    def defined(cls, directory: Path = semantic.SEMANTIC_DIR) -> "Rates":
+        return cls(semantic.ratio("rectification_rate", directory),
+                   semantic.ratio("investment_completion_rate", directory))
+
+    def rectification_by_month(self, marts: Marts, city: str) -> list[Row]:
+        """Per ledger month: issues (denominator), rectified (numerator), overdue and the rate."""
+        sql = semantic.ratio_sql(self.rectification, {"month": "period_month"}, "city = :city", "period_month")
+        overdue = {r["month"]: r["overdue"] for r in marts.rows(OVERDUE_BY_MONTH, city=city)}
+        return [{"month": r["month"], "issues": r["denominator"], "rectified": r["numerator"],
+                 "overdue": overdue.get(r["month"], 0), "rate": r["rate"]} for r in marts.rows(sql, city=city)]
+
+    def completion_rate(self, marts: Marts, city: str) -> Decimal | None:
+        """Spent / planned of the city's projects, each at its latest reported month."""
+        return marts.rows(semantic.ratio_sql(self.completion, {}, "city = :city"), city=city)[0]["rate"]
 
 CITIES = "select city, city_code, province from marts.dim_city order by city_code"
 
@@ -63,17 +87,13 @@ group by volunteer.star_level
 order by volunteer.star_level
 """
 
-# The city's issue ledger month by month (fct_issue_status_history: issue x ledger month).
-RECTIFICATION_BY_MONTH = """
-select period_month as month,
-       count(*) as issues,
-       sum(case when is_rectified then 1 else 0 end) as rectified,
-       sum(case when is_overdue then 1 else 0 end) as overdue,
-       cast(round(1.0 * sum(case when is_rectified then 1 else 0 end) / count(*), 4) as numeric(9, 4)) as rate
+# Overdue issues of the city's ledger month by month (fct_issue_status_history: issue x ledger
+# month); the rectification rate beside them is the semantic layer's rectification_rate.
+OVERDUE_BY_MONTH = """
+select period_month as month, sum(case when is_overdue then 1 else 0 end) as overdue
 from marts.fct_issue_status_history
 where city = :city
 group by period_month
-order by period_month
 """
 
 SCORECARD = """
@@ -114,6 +134,7 @@ class CityData:
     scorecard: list[Row]
     overdue_issues: list[Row]
     volunteer_totals: Row
+    completion_rate: Decimal | None = None  # the semantic layer's investment_completion_rate
     submissions: optional_marts.Submissions | None = None  # None: mart_submission_status not published
     quality: optional_marts.Quality | None = None  # None: mart_data_quality not published
     ranking_months: list[date] = field(default_factory=list)
@@ -152,7 +173,7 @@ class CityData:
             "projects": sum(r["projects"] for r in self.investment),
             "planned_yuan": planned,
             "spent_yuan": spent,
-            "completion_rate": (spent / planned).quantize(RATE, ROUND_HALF_UP) if planned else None,
+            "completion_rate": self.completion_rate,
             "volunteer_hours": self.volunteer_totals["hours"],
             "volunteers": self.volunteer_totals["volunteers"],
             "star_volunteers": sum(self.stars.values()),
@@ -162,7 +183,7 @@ class CityData:
         }
 
 
-def load_city(marts: Marts, city: Row, optional: dict[str, bool]) -> CityData:
+def load_city(marts: Marts, city: Row, optional: dict[str, bool], rates: Rates) -> CityData:
     name = city["city"]
     scorecard = marts.rows(SCORECARD, city=name)
     return CityData(
@@ -170,16 +191,19 @@ def load_city(marts: Marts, city: Row, optional: dict[str, bool]) -> CityData:
         investment=marts.rows(INVESTMENT_BY_STAGE, city=name),
         volunteer_months=marts.rows(VOLUNTEER_BY_MONTH, city=name),
         stars={r["star_level"]: r["volunteers"] for r in marts.rows(STARS_BY_LEVEL, city=name)},
-        rectification=marts.rows(RECTIFICATION_BY_MONTH, city=name),
+        rectification=rates.rectification_by_month(marts, name),
         scorecard=scorecard,
         overdue_issues=marts.rows(OVERDUE_ISSUES, city=name),
         volunteer_totals=marts.rows(VOLUNTEER_TOTALS, city=name)[0],
+        completion_rate=rates.completion_rate(marts, name),
         submissions=optional_marts.submissions(marts, name) if optional["submissions"] else None,
         quality=optional_marts.quality(marts, name) if optional["quality"] else None,
         ranking_months=sorted({r["month"] for r in scorecard}, reverse=True),
     )
 
 
-def load_all(marts: Marts) -> list[CityData]:
+def load_all(marts: Marts, rates: Rates | None = None) -> list[CityData]:
+    """Every city's sections; the rates as `rates` defines them (default: the semantic layer's)."""
     optional = optional_marts.available(marts)
-    return [load_city(marts, city, optional) for city in marts.rows(CITIES)]
+    rates = rates or Rates.defined()
+    return [load_city(marts, city, optional, rates) for city in marts.rows(CITIES)]
