@@ -143,3 +143,33 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
     assert read("""select status from marts.mart_submission_status where department_code = 'shehong_jyj'
                    and kind = 'volunteer' and period_month = date '2022-05-01'""", []) != [("held_back",)]
     assert query(raw, "select count(*) from held_submissions where run_id = 'wh-3'") == [(0,)]
+
+
+def test_a_failure_not_held_back_keeps_the_last_good_warehouse(tmp_path, monkeypatch):
+    """With holding back turned off (CAMPAIGN_AUDIT_HOLD_MAX=0: as for a failure that names no
+    submission, or more culprits than allowed) the audit step fails, nothing is published, the
+    published file stays byte-identical and nothing is held."""
+    from expectations import AuditFailed
+    from warehouse.duck import PublishRefused
+
+    monkeypatch.setenv("CAMPAIGN_TARGET", "duckdb")
+    home = tmp_path / "home"
+    paths, landing = make_paths(home), home / "landing"
+    _land(landing, WMB, [_row(1, "2022/5/3", 20)], age=1)
+    _ingest(home)
+    _warehouse(home, "wh-1")
+    before = paths.published_db.read_bytes()
+
+    _land(landing, JYJ, [_row(1, "2022/5/3", 10)], age=2)
+    _ingest(home)
+    monkeypatch.setenv("CAMPAIGN_AUDIT_HOLD_MAX", "0")
+    doc = steps.plan({}, [], home)
+    steps.build(home, doc)
+    with pytest.raises(AuditFailed, match="fct_volunteer_hours_daily: expect_column_values_to_be_between"):
+        steps.audit(home, doc, "wh-2")
+    with pytest.raises(PublishRefused):
+        steps.publish(home, doc["target"])
+    assert paths.published_db.read_bytes() == before
+    assert query(paths.raw_db, "select count(*) from held_submissions") == [(0,)]
+    assert not list((home / "receipts").rglob("*-held.*"))
+    assert not steps.plan({}, [], home)["nothing_new"]          # the next run tries again
