@@ -27,6 +27,10 @@ EXPECTATION_ZH = {"expect_column_values_to_be_between": "超出允许范围",
                   "expect_column_values_to_be_unique": "重复",
                   "expect_compound_columns_to_be_unique": "重复",
                   "expect_column_values_to_match_regex": "格式不符"}
+# What a quoted row's columns are called in the clerk's note (others keep their column name).
+COLUMN_ZH = {"service_date": "服务日期", "daily_hours": "当天合计(小时)", "department_codes": "涉及单位",
+             "records": "记录数", "hours": "服务时长(小时)", "city": "城市", "project_code": "项目编号",
+             "issue_code": "问题编号", "period_month": "填报月份", "stage": "项目进度", "status": "整改状态"}
 # Rules whose words a clerk needs in full (suite, expectation) -> Chinese.
 RULE_ZH = {("fct_volunteer_hours_daily", "expect_column_values_to_be_between"):
            "同一志愿者同一天的服务时长,与其他报送合计超过 24 小时"}
@@ -86,10 +90,12 @@ def _reason_zh(rec: ExpectationRecord, rows: list[dict[str, Any]]) -> str:
     if rule is None:
         rule = (f"{SUITE_ZH.get(rec.suite, rec.suite)}的“{rec.column or ''}”"
                 f"{EXPECTATION_ZH.get(rec.expectation, '不符合汇总审核规则')}")
-    rows_zh = ";".join(",".join(f"{k} {_plain(v)}" for k, v in row.items()) for row in _quoted(rows))
+    rows_zh = ";".join(",".join(f"{COLUMN_ZH.get(k, k)} {_plain(v)}" for k, v in row.items()) for row in _quoted(rows))
     return f"数据仓库汇总审核未通过:{rule}(共 {len(rows)} 处,如:{rows_zh})"
 
 
 def _plain(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"          # 30.0 -> 30, 24.5 -> 24.5
     text = str(value)
     return text[:10] if text.endswith("T00:00:00") or text.endswith(" 00:00:00") else text
