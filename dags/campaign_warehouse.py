@@ -34,10 +34,10 @@ def campaign_warehouse():
         from flows import warehouse_steps
         return guard(warehouse_steps.build, home(), plan_doc)
 
-    @task(pool="duckdb_writer")  # reads raw.duckdb, writes the quality store
+    @task(pool="duckdb_writer")  # reads raw.duckdb, writes the quality store (and holds, rebuilding)
     def audit(plan_doc: dict, run_id: str | None = None) -> int:
         from flows import warehouse_steps
-        return guard(warehouse_steps.audit, home(), plan_doc["target"], run_id or "airflow")
+        return guard(warehouse_steps.audit, home(), plan_doc, run_id or "airflow")
 
     @task(pool="duckdb_writer", outlets=[MARTS])
     def publish(plan_doc: dict) -> str:

@@ -12,7 +12,8 @@ SUBMISSION_STATUS = "mart_submission_status"
 DATA_QUALITY = "mart_data_quality"
 
 # mart_submission_status: one row per department x kind x month owed or sent; status is
-# on_time | late | missing | pending (owed, not due yet) | not_owed (sent, not owed).
+# on_time | late | missing | pending (owed, not due yet) | not_owed (sent, not owed) |
+# held_back (the latest submission failed the mart audit: listed with the gaps).
 SUBMISSIONS_BY_MONTH = """
 select period_month as month,
        sum(case when is_owed then 1 else 0 end) as owed,
@@ -29,7 +30,7 @@ order by period_month
 SUBMISSION_GAPS = """
 select period_month as month, department_name, kind, status, days_past_due, refused_files
 from marts.mart_submission_status
-where city = :city and status in ('late', 'missing')
+where city = :city and status in ('late', 'missing', 'held_back')
 order by period_month desc, status desc, department_code, kind
 """
 

@@ -11,7 +11,8 @@ import jinja2
 TEMPLATES = Path(__file__).with_name("templates")
 KIND_NAMES = {"investment": "项目投资台账", "volunteer": "志愿服务记录", "issue": "问题整改台账"}
 ACTION_NAMES = {"none": "—", "quarantined": "行已隔离", "refused": "文件退回", "blocked_publish": "阻止发布"}
-STATUS_NAMES = {"on_time": "按时", "late": "迟报", "missing": "缺报", "pending": "未到截止日", "not_owed": "非应报"}
+STATUS_NAMES = {"on_time": "按时", "late": "迟报", "missing": "缺报", "pending": "未到截止日", "not_owed": "非应报",
+                "held_back": "暂缓发布"}
 
 
 def wan(yuan: Decimal | None) -> str:

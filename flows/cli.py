@@ -1,4 +1,6 @@
-"""python -m flows summary [--json] — what the latest run loaded, refused and published."""
+"""python -m flows summary [--json] — what the latest run loaded, refused and published.
+python -m flows release <submission_id> — count a submission the mart audit held back again
+from the next warehouse run (after checking it; a resubmission needs no release)."""
 from __future__ import annotations
 
 import argparse
@@ -8,6 +10,8 @@ import sys
 
 from flows.summary import render, summarise
 from ingest import config
+from ingest.lock import home_lock
+from ingest.raw import holds, load
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -16,9 +20,22 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     sm = sub.add_parser("summary", help="summary of the latest run")
     sm.add_argument("--json", action="store_true")
+    rel = sub.add_parser("release", help="release a submission held back by the mart audit")
+    rel.add_argument("submission_id")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    s = summarise(config.paths(args.home))
+    paths = config.paths(args.home)
+    if args.cmd == "release":
+        with home_lock(paths, "python -m flows release"):
+            con = load.connect(paths.raw_db)
+            try:
+                released = holds.release(con, args.submission_id)
+            finally:
+                con.close()
+        print(f"{args.submission_id}: " + ("released; the next warehouse run counts it (and audits it again)"
+                                           if released else "not held back"))
+        return 0 if released else 1
+    s = summarise(paths)
     print(json.dumps(s, ensure_ascii=False, indent=1, default=str) if args.json else render(s))
     return 0
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.config import Paths
+from ingest.raw import holds
 from warehouse import target as warehouse_target
 
 
@@ -27,6 +28,8 @@ def summarise(paths: Paths) -> dict:
             out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
                 """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
                    where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
+            if con.execute("select count(*) from duckdb_tables() where table_name = 'held_submissions'").fetchone()[0]:
+                out["held"] = holds.in_force(con)
     target = warehouse_target.current()
     out["warehouse"] = warehouse_target.label(paths, target)
     out["marts"] = warehouse_target.published_counts(paths, target)
@@ -56,6 +59,9 @@ def render(s: dict) -> str:
         lines.append(f"  {kind:11} loaded {n['loaded']:>7}  quarantined {n['quarantined']:>5}")
     if not s["kinds"]:
         lines.append("  (no new rows)")
+    if s.get("held"):
+        lines.append("Held back by the mart audit (not in the marts until resubmitted):")
+        lines += [f"  [held_back] {h['source_file']} ({h['submission_id']}) — {h['expectations']}" for h in s["held"]]
     lines.append("Rows per mart:")
     lines += [f"  marts.{t:28} {n:>8}" for t, n in s["marts"].items()] or ["  (no published warehouse yet)"]
     lines.append(f"Published warehouse: {s['warehouse']}")

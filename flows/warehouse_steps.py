@@ -16,7 +16,7 @@ from ingest.raw import state as raw_state
 from ingest.lock import home_lock
 from flows import notify, tracking
 from ingest.slices import from_dict, parse_slice
-from warehouse import target
+from warehouse import holdback, target
 
 log = logging.getLogger(__name__)
 
@@ -51,10 +51,18 @@ def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
         return built
 
 
-def audit(home: str | Path, target_name: str, run_id: str) -> int:
-    """The GX gate on the candidate; raises AuditFailed (never retried) unless it passes."""
-    with home_lock(config.paths(home), f"warehouse audit {run_id}"):
-        return len(target.audit(config.paths(home), target_name, run_id).records)
+def audit(home: str | Path, plan_doc: dict[str, Any], run_id: str) -> int:
+    """The GX gate on the candidate. A failure traced to submissions holds them back, rebuilds the
+    candidate without them and audits again (warehouse.holdback; `track` tells people); raises
+    AuditFailed (never retried) unless an audit passes."""
+    paths, name = config.paths(home), plan_doc["target"]
+    with home_lock(paths, f"warehouse audit {run_id}"):
+        outcome = holdback.audit_or_hold(
+            paths, run_id, lambda: target.build(paths, name, full_refresh=plan_doc["full_refresh"]),
+            lambda audit_id: target.audit(paths, name, audit_id))
+    for row in outcome.held:
+        log.warning("held back %s (%s): %s", row["submission_id"], row["source_file"], row["reason"])
+    return len(outcome.report.records)
 
 
 def publish(home: str | Path, target_name: str) -> str:
@@ -76,12 +84,12 @@ def docs(home: str | Path, target_name: str) -> str:
 
 
 def track(home: str | Path, plan_doc: dict[str, Any]) -> dict[str, Any]:
-    """Notify late and missing submissions for the months this build was about."""
+    """Notify late, missing and held-back submissions for the months this build was about."""
     months, rows = tracking.attention(config.paths(home), plan_doc["months"], plan_doc["cities"],
                                       target=plan_doc["target"])
     note = tracking.notice(months, rows)
     delivered = notify.send(note, strict=True) if note else {}
     if not note:
-        log.info("submissions for %s: nothing late or missing", months)
-    return {"months": months, "late": sum(r["status"] == "late" for r in rows),
-            "missing": sum(r["status"] == "missing" for r in rows), "delivered": delivered}
+        log.info("submissions for %s: nothing late, missing or held back", months)
+    return {"months": months, **{s: sum(r["status"] == s for r in rows) for s in tracking.STATUS_ZH},
+            "delivered": delivered}

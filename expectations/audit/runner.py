@@ -23,7 +23,8 @@ from ..gx import column_of, exception_message, new_context
 from ..offline_docs import make_offline
 from ..store import ExpectationRecord
 from . import certificate
-from .specs import CITY_NAMES_SQL, DATE_RANGE_SQL, DEPARTMENT_CODES_SQL, SUITES
+from .blame import named_rows
+from .specs import HELD_VIEW, NO_HELD_VIEW, CITY_NAMES_SQL, DATE_RANGE_SQL, DEPARTMENT_CODES_SQL, SUITES
 from .vocabulary import CITY_NAMES_PARAM, DATE_MAX_PARAM, DATE_MIN_PARAM, DEPARTMENT_CODES_PARAM
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class AuditReport:
     checked_at: datetime
     records: list[ExpectationRecord]
     seconds: float
+    # index of a failed record -> {submission id: its unexpected rows} (expectations.audit.blame)
+    traced: dict[int, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     context: Any = field(default=None, repr=False, compare=False)  # GX context, for Data Docs
 
     @property
@@ -104,6 +107,7 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
         raise FileNotFoundError(f"warehouse not found: {path}")
     checked_at = datetime.now(timezone.utc)
     records: list[ExpectationRecord] = []
+    traced: dict[int, dict[str, list[dict[str, Any]]]] = {}
 
     def unreadable(suite: str, exc: Exception) -> ExpectationRecord:
         return ExpectationRecord(gate, suite, "table_readable", None, False, None, None,
@@ -120,6 +124,7 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
     with duckdb.connect(str(path), read_only=True) as con:
         if raw_db is not None:
             con.execute(f"attach '{_sql_text(raw_db)}' as raw (read_only)")
+            con.execute(HELD_VIEW if _has_held(con) else NO_HELD_VIEW)
         params, failed = _parameters(con)
         records += [unreadable(name, exc) for name, exc in failed]
         for spec in specs:
@@ -157,16 +162,24 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
         order = {e.id: i for i, e in enumerate(suite.expectations)}
         for r in sorted(result.results, key=lambda r: order.get(r.expectation_config.id, 0)):
             records.append(_record(gate, spec.name, r, run_id, checked_at))
+            if not r.success and spec.blame and (named := named_rows(r.result or {}, spec.blame)):
+                traced[len(records) - 1] = {sid: [{k: _jsonable(v) for k, v in row.items()} for row in rows]
+                                            for sid, rows in named.items()}
         logger.info("%s: %d rows, %s", spec.name, len(df), "ok" if result.success else "FAILED")
 
     report = AuditReport(gate, run_id, str(path), checked_at, records,
-                         time.perf_counter() - started, context)
+                         time.perf_counter() - started, traced, context)
     logger.info("%s audit %s: %d/%d expectations passed in %.2fs", gate, run_id,
                 len(records) - len(report.failures), len(records), report.seconds)
     if certify:
         certificate.write(path, run_id, "passed" if report.success else "failed",
                           [_failure_line(r) for r in report.failures])
     return report
+
+
+def _has_held(con: Any) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where database_name = 'raw' "
+                            "and table_name = 'held_submissions'").fetchone()[0])
 
 
 def _sql_text(value: str | Path) -> str:

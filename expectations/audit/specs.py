@@ -28,9 +28,13 @@ if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 SQL_DIR = Path(__file__).with_name("sql")
-# Ingest's own bookkeeping decides which submissions are current (superseded_by is null):
-# an independent check of dbt's ranking in int_submissions_ranked.
-CURRENT_SUBMISSIONS = "select * from raw.submissions where superseded_by is null"
+# Ingest's own bookkeeping decides which submissions are current (superseded_by is null, and
+# not held back by an earlier audit): an independent check of dbt's ranking in int_submissions_ranked.
+CURRENT_SUBMISSIONS = ("select * from raw.submissions where superseded_by is null"
+                       " and submission_id not in (select submission_id from held_submissions)")
+# The runner defines `held_submissions` once raw is attached (a raw database from before holds has none).
+HELD_VIEW = "create or replace temp view held_submissions as select submission_id from raw.held_submissions"
+NO_HELD_VIEW = "create or replace temp view held_submissions as select cast(null as varchar) as submission_id where false"
 STAR_CASE = "case " + " ".join(f"when fact_total_hours >= {h} then {s}" for h, s in STAR_THRESHOLDS) + " else 0 end"
 
 
@@ -48,23 +52,28 @@ class SuiteSpec:
     build: Callable[[], ExpectationSuite]
     row_id: tuple[str, ...]  # columns naming an unexpected row in results
     needs_raw: bool = False  # reads ingest's raw tables (attached as `raw`)
+    blame: str | None = None  # the row_id column naming the submission an unexpected row comes from
 
 
 SUITES: tuple[SuiteSpec, ...] = (
     SuiteSpec("fct_investment", "select * from marts.fct_investment",
-              fct_investment_suite, ("city", "project_code", "period_month")),
+              fct_investment_suite, ("city", "project_code", "period_month", "submission_id"),
+              blame="submission_id"),
     SuiteSpec("fct_volunteer_hours", "select * from marts.fct_volunteer_hours",
-              fct_volunteer_hours_suite, ("record_id",)),
+              fct_volunteer_hours_suite, ("record_id", "submission_id"), blame="submission_id"),
+    # a day over 24 h across submissions: the newest of them is the one that broke the rule
     SuiteSpec(
         "fct_volunteer_hours_daily",
         _sql("fct_volunteer_hours_daily"),
         volunteer_daily_hours_suite,
-        ("volunteer_key", "service_date", "department_codes", "submission_ids"),
+        ("volunteer_key", "service_date", "department_codes", "submission_ids", "newest_submission_id"),
+        blame="newest_submission_id",
     ),
     SuiteSpec("fct_issue_closure", "select * from marts.fct_issue_closure",
-              fct_issue_closure_suite, ("city", "issue_code")),
+              fct_issue_closure_suite, ("city", "issue_code", "submission_id"), blame="submission_id"),
     SuiteSpec("fct_issue_status_history", "select * from marts.fct_issue_status_history",
-              fct_issue_status_history_suite, ("city", "issue_code", "period_month")),
+              fct_issue_status_history_suite, ("city", "issue_code", "period_month", "submission_id"),
+              blame="submission_id"),
     SuiteSpec("dim_volunteer", "select * from marts.dim_volunteer",
               dim_volunteer_suite, ("volunteer_key",)),
     SuiteSpec("dim_department", "select * from marts.dim_department",

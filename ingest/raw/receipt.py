@@ -12,7 +12,7 @@ from typing import Any
 from ingest.raw.safe_csv import write_csv
 from ingest.rows.messages import Rejected
 
-STATUS_ZH = {"accepted": "已接收", "refused": "已退回", "duplicate": "重复提交(已忽略)"}
+STATUS_ZH = {"accepted": "已接收", "refused": "已退回", "duplicate": "重复提交(已忽略)", "held_back": "暂缓发布"}
 RECEIPT_ROWS = 10_000        # refused rows / warnings listed in one receipt (all are in the raw database)
 TEXT_ROWS = 200              # of which the text note shows
 
@@ -106,4 +106,27 @@ def write_receipt(receipts_dir: Path, receipt: Receipt) -> Path:
         rows = [[r.row, "未入库" if kind == "rejected" else "请核实", r.field, r.value, r.message]
                 for kind in ("rejected", "warnings") for r in getattr(receipt, kind)]
         write_csv(base / f"{stem}.csv", ["行号", "处理", "字段", "填写的值", "原因"], rows)
+    return base / f"{stem}.json"
+
+
+def held_text(hold: dict[str, Any]) -> str:
+    """The clerk's note of a submission the mart audit held back (ingest.raw.holds)."""
+    name = PurePosixPath(hold["source_file"]).name
+    return "\n".join([
+        f"文件《{name}》:{STATUS_ZH['held_back']}(已接收入库,但未通过数据仓库汇总审核)",
+        f"填报期间 {hold['period_month']:%Y年%m月}。本文件的数据暂不计入统计、排名和报表,其他单位的数据照常发布。",
+        f"原因:{hold['reason_zh']}",
+        "请核实后将整个文件重新提交(新文件会替换本期已提交的数据,并重新审核)。"])
+
+
+def write_held_receipt(receipts_dir: Path, hold: dict[str, Any]) -> Path:
+    """A follow-up receipt (.json and the clerk's .txt) beside the submission's first receipt:
+    `<time>-<submission id>-held.*`; the first receipt is left as it was written."""
+    base = receipt_dir(receipts_dir, hold["source_file"])
+    base.mkdir(parents=True, exist_ok=True)
+    stem = f"{hold['held_at']:%Y%m%dT%H%M%S}-{hold['submission_id']}-held"
+    doc = {"status": "held_back", **hold, "held_at": hold["held_at"].isoformat(timespec="seconds"),
+           "period_month": f"{hold['period_month']:%Y-%m}"}
+    (base / f"{stem}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    (base / f"{stem}.txt").write_text(held_text(hold) + "\n", encoding="utf-8")
     return base / f"{stem}.json"

@@ -1,7 +1,8 @@
 """What the published warehouse was built from, so that "nothing new" means nothing since the last
 publish, not merely an empty landing.
 
-A build notes a fingerprint of raw's submissions (which exist, which superseded which) in
+A build notes a fingerprint of raw's submissions (which exist, which superseded which, which the
+mart audit holds back: a released hold is something new) in
 warehouse/built_raw.json; a publish renames it to warehouse/published_raw.json. A run whose
 landing is empty and whose raw fingerprint equals the published one has nothing to do; a rerun
 after a crash between ingest and publish finds the fingerprints different and builds."""
@@ -15,8 +16,9 @@ from ingest.config import Paths
 
 BUILT, PUBLISHED = "built_raw.json", "published_raw.json"
 _SQL = """select count(*), md5(coalesce(string_agg(submission_id || ':' || coalesce(superseded_by, ''), ','
-                                                    order by submission_id), ''))
+                                                    order by submission_id), '') || {held})
           from submissions"""
+_HELD = "coalesce((select '|held:' || string_agg(submission_id, ',' order by submission_id) from held_submissions), '')"
 
 
 def fingerprint(raw_db: Path) -> str:
@@ -27,11 +29,11 @@ def fingerprint(raw_db: Path) -> str:
     if not raw_db.exists():
         return "empty"
     with duckdb.connect(str(raw_db), read_only=True) as con:
-        found = con.execute("select count(*) from information_schema.tables where table_name = 'submissions'"
-                            ).fetchone()[0]
-        if not found:
+        found = {t for (t,) in con.execute("select table_name from information_schema.tables where table_name in "
+                                           "('submissions', 'held_submissions')").fetchall()}
+        if "submissions" not in found:
             return "empty"
-        count, digest = con.execute(_SQL).fetchone()
+        count, digest = con.execute(_SQL.format(held=_HELD if "held_submissions" in found else "''")).fetchone()
     return "empty" if not count else f"{count}:{digest}"
 
 

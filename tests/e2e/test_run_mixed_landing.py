@@ -1,7 +1,9 @@
 """One `make run` over a landing that mixes the demo's good files with a file of each hostile class
 (links, long names, identical bytes from two departments, a cut-off last line, a file still being
-written, a multi-GB file, a value no rule expected, and the corpus's refused files): the run exits
-0, each hostile file ends with its exact outcome, and the good files' figures are published."""
+written, a multi-GB file, a value no rule expected, the corpus's refused files, and a file that
+passes ingest but breaks the marts' daily 24-hour rule with another department's): the run exits
+0, each hostile file ends with its exact outcome, the last one is held back (status, receipt,
+notice), and the good files' figures are published."""
 from __future__ import annotations
 
 import os
@@ -39,6 +41,8 @@ MINE = {  # landing path -> (status, reason, rows loaded)
     "寿光市/团市委/volunteer/2022年10月志愿服务.csv": ("refused", "file_too_large", 0),
 }
 IN_FLIGHT = "毕节市/市文明办/volunteer/2022年9月志愿服务.csv"
+# volunteer 3 of 格尔木市/市文明办's file again, on the same day: 2 + 23 h. Loaded last (newest): held back.
+HELD = "格尔木市/新时代文明实践中心/volunteer/2022年9月志愿服务.csv"
 NAN = "寿光市/教育局/volunteer/2022年9月志愿服务.json"
 
 
@@ -61,12 +65,12 @@ def _land(landing: Path) -> list:
     refused = [c for c in CASES if c.shared and c.status == "refused"     # outcomes that hold on any day
                and c.reason not in ("period_in_future", "annual_in_progress")]
     for c in refused:
-        assert c.rel not in MINE and c.rel not in (IN_FLIGHT, NAN)
+        assert c.rel not in MINE and c.rel not in (IN_FLIGHT, NAN, HELD)
         c.build(landing, c.rel)
     return refused
 
 
-def test_good_files_publish_whatever_else_is_in_landing(tmp_path):
+def test_good_files_publish_whatever_else_is_in_landing(tmp_path, webhook):
     landing = tmp_path / "landing"
     manifest = generate(landing)
     refused = _land(landing)
@@ -74,9 +78,12 @@ def test_good_files_publish_whatever_else_is_in_landing(tmp_path):
     for p in landing.rglob("*"):
         if not p.is_dir():
             os.utime(p, (old, old), follow_symlinks=False)      # everything arrived an hour ago ...
+    F.put(landing, HELD, F.csv_bytes([F.VOL_HEADER, _vol(3, "2022/9/3", 23)]))
+    os.utime(landing / HELD, (old + 60, old + 60))              # ... this one a minute later
     F.put(landing, IN_FLIGHT, F.csv_bytes([F.VOL_HEADER, _vol(10, "2022/9/3", 2)]))   # ... but this one
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "CAMPAIGN"))}
-    env.update(CAMPAIGN_HOME=str(tmp_path), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_SETTLE_SECONDS="600")
+    env.update(CAMPAIGN_HOME=str(tmp_path), CAMPAIGN_HASH_KEY=TEST_HASH_KEY, CAMPAIGN_SETTLE_SECONDS="600",
+               CAMPAIGN_NOTIFY_WEBHOOK=webhook.url)
     proc = subprocess.run([str(REPO / "scripts" / "run_pipeline.sh")], env=env, capture_output=True, text=True,
                           timeout=1800)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
@@ -109,3 +116,17 @@ def test_good_files_publish_whatever_else_is_in_landing(tmp_path):
     assert got == [("寿光市", "shouguang_wmb", 1, D("2.00")), ("射洪市", "shehong_jyj", 2, D("5.00")),
                    ("射洪市", "shehong_wmb", 2, D("5.00")), ("格尔木市", "golmud_wmb", 2, D("5.00")),
                    ("毕节市", "bijie_tsw", 2, D("5.00"))]
+
+    # the file that broke the daily rule: accepted by ingest, held back by the audit, the rest published
+    assert ledger[HELD] == ("accepted", None, 1)
+    [(sid, expectations, reason_zh)] = query(raw, "select submission_id, expectations, reason_zh from held_submissions")
+    assert expectations == "fct_volunteer_hours_daily: expect_column_values_to_be_between(daily_hours)"
+    assert reason_zh.endswith("(共 1 处,如:当天合计(小时) 25,服务日期 2022-09-03,涉及单位 golmud_wmb,golmud_wmsj)")
+    assert query(published, """select status, held_reason_zh from marts.mart_submission_status where city = '格尔木市'
+                               and department_code = 'golmud_wmsj' and kind = 'volunteer'
+                               and period_month = date '2022-09-01'""") == [("held_back", reason_zh)]
+    [note] = (tmp_path / "receipts" / "格尔木市" / "新时代文明实践中心" / "volunteer").glob(f"*-{sid}-held.txt")
+    assert "暂缓发布" in note.read_text(encoding="utf-8") and reason_zh in note.read_text(encoding="utf-8")
+    held = [b for b in webhook.events("submissions_late_missing") if b["details"].get("held_back")]
+    assert len(held) == 1 and f"格尔木市新时代文明实践中心 志愿服务记录 暂缓发布:{reason_zh}" in held[0]["text"]
+    assert f"[held_back] {HELD} ({sid})" in proc.stdout

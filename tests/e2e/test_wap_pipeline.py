@@ -1,9 +1,11 @@
 """Write-audit-publish end to end, with real processes on a real $CAMPAIGN_HOME:
 
 1. two submissions that each pass the submission gate but together break a mart rule (one
-   volunteer, one day, 28 hours across two files) fail the warehouse run: the published file
-   stays byte-identical, the log names the failed expectation, the quality store, Data Docs
-   and the run summary keep the result;
+   volunteer, one day, 28 hours across two files) fail the warehouse run when holding
+   submissions back is turned off (CAMPAIGN_AUDIT_HOLD_MAX=0; by default the newer one would be
+   held back: tests/flows/test_audit_holdback.py): the published file stays byte-identical, the
+   log names the failed expectation, the quality store, Data Docs and the run summary keep the
+   result;
 2. the corrected submission goes through a whole `make run` (Airflow) while reader processes
    query the published file: the run succeeds, every answer is the old marts or the new;
 3. that run publishes the failed run's results in marts.mart_data_quality.
@@ -43,9 +45,9 @@ def ingest(home: Path, run_id: str) -> subprocess.CompletedProcess:
                           cwd=REPO, env=env(), capture_output=True, text=True, timeout=600, check=True)
 
 
-def warehouse(home: Path, run_id: str) -> subprocess.CompletedProcess:
+def warehouse(home: Path, run_id: str, **extra: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "warehouse.duck", "--home", str(home), "--run-id", run_id],
-                          cwd=REPO, env=env(), capture_output=True, text=True, timeout=900)
+                          cwd=REPO, env={**env(), **extra}, capture_output=True, text=True, timeout=900)
 
 
 def id_number(body17: str) -> str:
@@ -95,7 +97,7 @@ def test_bad_run_changes_nothing_then_a_fixed_run_publishes_under_readers(tmp_pa
     receipts = ingest(home, "ingest-2").stdout
     assert receipts.count("已接收") == 2 and receipts.count("退回 0 行") == 2, receipts
 
-    failed = warehouse(home, "wh-2")
+    failed = warehouse(home, "wh-2", CAMPAIGN_AUDIT_HOLD_MAX="0")
     assert failed.returncode == 1
     log = failed.stderr
     assert "fct_volunteer_hours_daily: expect_column_values_to_be_between(daily_hours): 1 of" in log
@@ -105,6 +107,7 @@ def test_bad_run_changes_nothing_then_a_fixed_run_publishes_under_readers(tmp_pa
     assert sha256(published) == before_sha and mart_fingerprints(published) == before_marts
 
     raw = home / "warehouse" / "raw.duckdb"
+    assert query(raw, "select count(*) from held_submissions") == [(0,)]     # nothing held back
     stored = query(raw, """select suite, expectation, column_name, unexpected_count, action from quality_results
                            where gate = 'mart' and run_id = 'wh-2' and not success""")
     assert ("fct_volunteer_hours_daily", "expect_column_values_to_be_between", "daily_hours", 1,

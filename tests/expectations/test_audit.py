@@ -48,12 +48,12 @@ insert into marts.fct_investment values
 
 create table marts.fct_volunteer_hours (
   record_id varchar, city varchar, department_code varchar, volunteer_key varchar,
-  service_date date, hours decimal(6,2), category varchar, submission_id varchar);
+  service_date date, hours decimal(6,2), category varchar, submission_id varchar, loaded_at timestamp);
 insert into marts.fct_volunteer_hours values
-  ('v1', '格尔木市', 'golmud_jyj', '{K1}', date '2022-05-20', 4, '文明交通', 's4'),
-  ('v2', '格尔木市', 'golmud_jyj', '{K1}', date '2022-05-20', 20, '敬老助残', 's4'),
-  ('v3', '格尔木市', 'golmud_jyj', '{K2}', date '2022-05-21', 2.5, null, 's4'),
-  ('v4', '寿光市', 'shouguang_fgw', '{K3}', date '2022-05-21', 8, '环境保护', 's5');
+  ('v1', '格尔木市', 'golmud_jyj', '{K1}', date '2022-05-20', 4, '文明交通', 's4', timestamp '2022-06-02 09:00:00'),
+  ('v2', '格尔木市', 'golmud_jyj', '{K1}', date '2022-05-20', 20, '敬老助残', 's4', timestamp '2022-06-02 09:00:00'),
+  ('v3', '格尔木市', 'golmud_jyj', '{K2}', date '2022-05-21', 2.5, null, 's4', timestamp '2022-06-02 09:00:00'),
+  ('v4', '寿光市', 'shouguang_fgw', '{K3}', date '2022-05-21', 8, '环境保护', 's5', timestamp '2022-06-03 09:00:00');
 
 create table marts.fct_issue_status_history (
   city varchar, department_code varchar, issue_code varchar, period_month date, status varchar,
@@ -180,8 +180,8 @@ BROKEN = [
     ),
     pytest.param(
         [f"""insert into marts.fct_volunteer_hours values
-            ('v5', '格尔木市', 'golmud_jyj', '{K2}', date '2022-06-01', 14, null, 's6'),
-            ('v6', '格尔木市', 'golmud_jyj', '{K2}', date '2022-06-01', 14, null, 's6')"""],
+            ('v5', '格尔木市', 'golmud_jyj', '{K2}', date '2022-06-01', 14, null, 's6', null),
+            ('v6', '格尔木市', 'golmud_jyj', '{K2}', date '2022-06-01', 14, null, 's6', null)"""],
         "fct_volunteer_hours_daily", "expect_column_values_to_be_between", "daily_hours", K2,
         id="volunteer-day-over-24",
     ),
@@ -317,3 +317,43 @@ def test_every_audit_certifies_exactly_the_bytes_it_saw(tmp_path: Path) -> None:
     audit_warehouse(bad, run_id="r2")
     with pytest.raises(certificate.NotCertified, match="is failed: fct_volunteer_hours: expect_column_values"):
         certificate.verify(bad)
+
+
+def test_failures_trace_to_the_submissions_their_rows_came_from(tmp_path: Path) -> None:
+    """A fact row that breaks a rule names its submission; a day over 24 h across submissions names
+    the newest of them; a failure of an aggregate (the scorecard) names none; a held submission
+    (raw.held_submissions) is no longer expected in the marts."""
+    from expectations.audit.blame import culprits, untraced
+
+    db = make_warehouse(
+        tmp_path / "w.duckdb",
+        "update marts.fct_investment set stage = '停工' where project_code = 'P002'",      # s1
+        f"""insert into marts.fct_volunteer_hours values
+            ('v7', '寿光市', 'shouguang_fgw', '{K1}', date '2022-05-20', 6, null, 's5',
+             timestamp '2022-06-03 09:00:00')""",                                          # K1: 4+20+6 h
+        "update marts.mart_department_scorecard set rectification_rate = 1.5 where department_code = 'golmud_jtj'")
+    raw = make_raw(tmp_path / "raw.duckdb", "insert into raw_volunteer values ('s5', 6)",
+                   "update submissions set rows_loaded = 2 where submission_id = 's5'")
+    report = audit_warehouse(db, run_id="t", raw_db=raw)
+    got = sorted((c.submission_id, c.suite, c.expectation, c.column) for c in culprits(report))
+    assert got == [("s1", "fct_investment", "expect_column_values_to_be_in_set", "stage"),
+                   ("s5", "fct_volunteer_hours_daily", "expect_column_values_to_be_between", "daily_hours")]
+    daily = next(c for c in culprits(report) if c.submission_id == "s5")
+    assert daily.reason_zh.startswith("数据仓库汇总审核未通过:同一志愿者同一天的服务时长,与其他报送合计超过 24 小时")
+    assert daily.reason_zh.endswith("(共 1 处,如:当天合计(小时) 30,服务日期 2022-05-20,涉及单位 golmud_jyj,shouguang_fgw)") and K1 not in daily.reason_zh
+    # aggregates name no submission (the scorecard's rate; dim_volunteer and the scorecard left
+    # without the added row's hours: in a real build they follow the facts)
+    assert sorted((r.suite, r.column) for r in untraced(report)) == [
+        ("dim_volunteer_totals", "dim_total_hours,fact_total_hours"), ("mart_department_scorecard", "rectification_rate"),
+        ("scorecard_totals", "scorecard_volunteer_hours,fact_volunteer_hours")]
+
+    # s5 held: its marts rows gone, the reconciliation no longer expects it
+    with duckdb.connect(str(raw)) as con:
+        con.execute("create table held_submissions (submission_id varchar)")
+        con.execute("insert into held_submissions values ('s5')")
+    fixed = make_warehouse(tmp_path / "w2.duckdb", "delete from marts.fct_volunteer_hours where submission_id = 's5'",
+                           "update marts.mart_department_scorecard set volunteer_hours = 0, active_volunteers = 0"
+                           " where department_code = 'shouguang_fgw'",
+                           "delete from marts.dim_volunteer where volunteer_key = '" + K3 + "'")
+    report = audit_warehouse(fixed, run_id="t2", raw_db=raw)
+    assert report.success, [(r.suite, r.column, r.sample) for r in report.failures]

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 ROWS = "select * from marts.mart_data_quality order by result_id"
 
 
-def test_the_appended_audit_equals_a_rebuild_of_the_model(tmp_path):
+def test_the_appended_audit_equals_a_rebuild_of_the_model(tmp_path, monkeypatch):
     home = tmp_path / "home"
     demo_landing(home, {"毕节市"})
     volunteer_file(home, "团市委", "7月志愿服务时长统计.csv", 14)     # together: 28 h one day, a mart rule
@@ -27,8 +27,10 @@ def test_the_appended_audit_equals_a_rebuild_of_the_model(tmp_path):
     paths = make_paths(home)
     for rel in discover(paths.landing):
         ingest_file(rel, home, run_id="ingest-1")
+    monkeypatch.setenv("CAMPAIGN_AUDIT_HOLD_MAX", "0")      # a failed run (not holding the newer file back)
     with pytest.raises(AuditFailed):
         warehouse.run(paths, "wh-failed")
+    monkeypatch.delenv("CAMPAIGN_AUDIT_HOLD_MAX")
     volunteer_file(home, "市文明办", "7月志愿服务记录(更正).csv", 8)
     for rel in discover(paths.landing):
         ingest_file(rel, home, run_id="ingest-2")

@@ -1,9 +1,15 @@
 -- Every accepted submission ranked within its group (city, submitting department,
 -- kind, reporting month): rank 1 = the latest loaded_at, ties broken by the
--- greatest submission_id. Rank 1 is the *current* submission; only its rows feed
--- the facts. Derived here rather than trusting submissions.superseded_by.
+-- greatest submission_id. Rank 1 is the *current* submission unless the mart audit
+-- held it back (stg_held_submissions): then the group has no current submission
+-- until the department resubmits. Only current rows feed the facts.
+-- Derived here rather than trusting submissions.superseded_by.
 with submissions as (
     select * from {{ ref('stg_submissions') }}
+),
+
+held as (
+    select * from {{ ref('stg_held_submissions') }}
 ),
 
 ranked as (
@@ -24,6 +30,11 @@ ranked as (
 )
 
 select
-    *,
-    submission_rank = 1 as is_current
+    ranked.*,
+    held.submission_id is not null as is_held,
+    held.held_reason,
+    held.held_reason_zh,
+    ranked.submission_rank = 1 and held.submission_id is null as is_current
 from ranked
+left join held
+    on held.submission_id = ranked.submission_id

@@ -5,6 +5,8 @@
 --   * the volunteers of the rows of superseded submissions in a group (city, department,
 --     month) whose current submission is new to the table: the rows the post-hook retired
 --     (a current submission without rows retires rows too).
+--   * the volunteers of every submission in a group whose latest submission is held back
+--     by the mart audit (its rows never enter; the group's earlier rows leave the fact).
 -- On a full refresh or a first build every row is inserted by the run: every volunteer.
 -- dim_volunteer's incremental run recomputes these (and drops those left without records).
 {{ config(post_hook=["{{ refresh_planner_statistics() }}"]) }}
@@ -21,6 +23,9 @@ inner join {{ ref('int_submissions_ranked') }} as superseded
     on retired.submission_id = superseded.submission_id
 where not superseded.is_current
     and superseded.kind = 'volunteer'
-    and superseded.current_submission_id in (
-        select submission_id from {{ ref('int_volunteer_submissions_added') }}
-    )
+    and (superseded.current_submission_id in (
+            select submission_id from {{ ref('int_volunteer_submissions_added') }}
+        )
+        or superseded.current_submission_id in (
+            select submission_id from {{ ref('int_submissions_ranked') }} where is_held
+        ))

@@ -71,7 +71,10 @@ received as (
         count(*) as submissions_received,
         min(coalesce(submitted_at, loaded_at)) as first_received_at,
         max(coalesce(submitted_at, loaded_at)) as latest_received_at,
-        max(case when is_current then submission_id end) as current_submission_id
+        max(case when is_current then submission_id end) as current_submission_id,
+        bool_or(is_held and submission_rank = 1) as latest_held,
+        max(case when is_held and submission_rank = 1 then held_reason end) as held_reason,
+        max(case when is_held and submission_rank = 1 then held_reason_zh end) as held_reason_zh
     from submissions
     where period_month in (select period_month from months)
     group by city, department_code, kind, period_month
@@ -104,7 +107,10 @@ slots as (
         coalesce(received.submissions_received, 0) as submissions_received,
         received.first_received_at,
         received.latest_received_at,
-        received.current_submission_id
+        received.current_submission_id,
+        coalesce(received.latest_held, false) as latest_held,
+        received.held_reason,
+        received.held_reason_zh
     from owed
     full outer join received
         on owed.city = received.city
@@ -126,6 +132,7 @@ classified as (
     select
         dated.*,
         case
+            when latest_held then 'held_back'
             when not is_owed then 'not_owed'
             when first_received_at is null and as_of_date <= due_date then 'pending'
             when first_received_at is null then 'missing'
@@ -158,6 +165,8 @@ select
     cast(classified.first_received_at as timestamp)       as first_received_at,
     cast(classified.latest_received_at as timestamp)      as latest_received_at,
     cast(classified.current_submission_id as varchar)     as current_submission_id,
+    cast(classified.held_reason as varchar)               as held_reason,
+    cast(classified.held_reason_zh as varchar)            as held_reason_zh,
     cast(coalesce(refused.refused_files, 0) as integer)   as refused_files,
     cast(classified.as_of_date as date)                   as as_of_date
 from classified
