@@ -62,6 +62,38 @@ def publish(paths: Paths, target: str) -> str:
     return str(duck.publish(paths))
 
 
+def raw_store(paths: Paths, target: str) -> Any:
+    """Where ingest keeps files (ingest.raw.load.store): raw.duckdb behind the home's one-writer
+    lock, or schema `raw` of PostgreSQL written directly by any number of workers (close it after)."""
+    if checked(target) == "postgres":
+        from ingest.raw.postgres import PostgresRaw
+        from warehouse.postgres import connect as pg
+        pg.ensure_database(pg.dsn())
+        return PostgresRaw(pg.dsn())
+    from ingest.raw import load
+    return load.DuckRaw(load.connect(paths.raw_db))
+
+
+def parallel_ingest(target: str) -> bool:
+    """Whether ingest tasks may run at once (PostgreSQL) or take turns on raw.duckdb."""
+    return checked(target) == "postgres"
+
+
+def raw_fingerprint(paths: Paths, target: str) -> str:
+    """ingest.raw.state.fingerprint of the raw tables of the target."""
+    from ingest.raw import state
+    if checked(target) == "postgres":
+        from warehouse.postgres import connect as pg
+        with pg.connect(pg.dsn()) as con, con.cursor() as cur:
+            return state.fingerprint_with(lambda sql: _fetch_one(cur, sql), "raw.")
+    return state.fingerprint(paths.raw_db)
+
+
+def _fetch_one(cur: Any, sql: str) -> tuple:
+    cur.execute(sql)
+    return cur.fetchone()
+
+
 def location(paths: Paths, target: str) -> str:
     """Where the published marts are: the file, or the DSN without its password."""
     if checked(target) == "postgres":

@@ -155,8 +155,9 @@ class PostgresRaw:
         with self.pg.cursor() as cur, path.open("wb") as f:
             query = cur.mogrify(sql.replace("{cols}", cols), params).decode()
             cur.copy_expert(f"copy ({query}) to stdout with (format csv)", f)
-        self.con.execute(f"""copy {table} ({cols}) from '{path}' (format csv, header false, delim ',', quote '"',
-                             escape '"', allow_quoted_nulls false)""")
+        if path.stat().st_size:
+            self.con.execute(f"""copy {table} ({cols}) from '{path}' (format csv, header false, delim ',', quote '"',
+                                 escape '"', allow_quoted_nulls false)""")
 
     def finish(self, writer: FileLoad, header: dict[str, Any], submissions: list[dict[str, Any]],
                split_field: str | None, ledger: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.config import Paths
@@ -16,7 +17,7 @@ from ingest.config import Paths
 BUILT, PUBLISHED = "built_raw.json", "published_raw.json"
 _SQL = """select count(*), md5(coalesce(string_agg(submission_id || ':' || coalesce(superseded_by, ''), ','
                                                     order by submission_id), ''))
-          from submissions"""
+          from {schema}submissions"""
 
 
 def fingerprint(raw_db: Path) -> str:
@@ -27,11 +28,17 @@ def fingerprint(raw_db: Path) -> str:
     if not raw_db.exists():
         return "empty"
     with duckdb.connect(str(raw_db), read_only=True) as con:
-        found = con.execute("select count(*) from information_schema.tables where table_name = 'submissions'"
-                            ).fetchone()[0]
-        if not found:
-            return "empty"
-        count, digest = con.execute(_SQL).fetchone()
+        return fingerprint_with(lambda sql: con.execute(sql).fetchone())
+
+
+def fingerprint_with(one: Callable[[str], tuple], schema: str = "") -> str:
+    """fingerprint on any SQL database: `one` runs a query and returns its first row; `schema`
+    ('raw.' on PostgreSQL) prefixes the table."""
+    found = one(f"""select count(*) from information_schema.tables where table_name = 'submissions'
+                    and table_schema = {f"'{schema.rstrip('.')}'" if schema else 'table_schema'}""")[0]
+    if not found:
+        return "empty"
+    count, digest = one(_SQL.format(schema=schema))
     return "empty" if not count else f"{count}:{digest}"
 
 
@@ -54,16 +61,17 @@ def published(paths: Paths) -> str | None:
         return None
 
 
-def unpublished(paths: Paths) -> bool:
+def unpublished(paths: Paths, now: Callable[[], str] | None = None) -> bool:
     """True when raw holds submissions (or supersessions) the published warehouse was not built
-    from; also when that cannot be told (raw busy, no record of a publish)."""
+    from; also when that cannot be told (raw busy, no record of a publish). `now`: the raw
+    fingerprint of the target (default raw.duckdb's)."""
     try:
-        now = fingerprint(paths.raw_db)
+        state = now() if now else fingerprint(paths.raw_db)
     except Exception:          # raw locked by a writer, or unreadable: assume there is work
         return True
-    if now == "empty" and not paths.published_db.exists():
+    if state == "empty" and not paths.published_db.exists():
         return False
-    return now != published(paths)
+    return state != published(paths)
 
 
 def _write(path: Path, state: str) -> None:
