@@ -220,7 +220,8 @@ def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths, raw: A
     m, writer = staged.meta, staged.writer
     try:
         with raw.settling(writer, m.city, m.department_code, m.kind, staged.receipt.content_sha256,
-                          staged.receipt.period_month):
+                          staged.receipt.period_month) as loaded_at:
+            staged.receipt.received_at = loaded_at or staged.receipt.received_at
             _load(staged, today, paths, raw)
     except BaseException:
         writer.abort()

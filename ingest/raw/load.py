@@ -257,7 +257,7 @@ class DuckRaw:
 
     @contextmanager
     def settling(self, writer: FileLoad, *_: Any) -> Iterator[None]:
-        yield                   # the only writer: nothing to lock, nothing loaded meanwhile
+        yield None      # the only writer: nothing to lock, nothing loaded meanwhile; loaded as received
 
     def finish(self, writer: FileLoad, header: dict[str, Any], submissions: list[dict[str, Any]],
                split_field: str | None, ledger: dict[str, Any]) -> None:

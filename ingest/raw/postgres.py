@@ -15,6 +15,7 @@ Whoever chooses the target (warehouse.target) hands the DSN in: ingest knows no 
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -113,18 +114,25 @@ class PostgresRaw:
 
     @contextmanager
     def settling(self, writer: FileLoad, city: str, department_code: str, kind: str, sha256: str,
-                 period_month: Any) -> Iterator[None]:
+                 period_month: Any) -> Iterator[dt.datetime]:
         """The file's transaction, under the lock of its city and kind: raises Duplicate when these
         bytes loaded meanwhile; fills the DuckDB's raw tables with what the history rules compare
-        with. Commits when the block (which ends with ``finish``) returns, else rolls back."""
+        with. Yields the file's load time: later than any of its department and kind so far, so
+        that the newest loaded_at of a month is the submission that superseded the others (what
+        the marts take as current), whichever worker received its file first. Commits when the
+        block (which ends with ``finish``) returns, else rolls back."""
         try:
             with self.pg.cursor() as cur:
                 cur.execute("select pg_advisory_xact_lock(hashtext(%s))", [f"raw|{city}|{kind}"])
+                cur.execute(f"""select max(loaded_at) from {SCHEMA}.submissions
+                                where city = %s and department_code = %s and kind = %s""", [city, department_code, kind])
+                latest = cur.fetchone()[0]
             if earlier := self._loaded(sha256, city, department_code, kind):
                 raise Duplicate(earlier)
             if period_month is not None and writer.contract.warnings:
                 self._snapshot(writer, city, kind)
-            yield
+            now = dt.datetime.now()
+            yield max(now, latest + dt.timedelta(milliseconds=1)) if latest else now
             self.pg.commit()
         except BaseException:
             self.pg.rollback()

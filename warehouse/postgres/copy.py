@@ -176,7 +176,8 @@ def mirror_schema(pg_dsn: str, pg_schema: str, duck_path: Path, duck_schema: str
             path = Path(tmp) / f"{table}.csv"
             with path.open("wb") as f:
                 cur.copy_expert(f"copy (select {select} from {_q(pg_schema)}.{_q(table)}) to stdout with (format csv)", f)
-            duck.execute(f"copy {_q(duck_schema)}.{_q(table)} from {_lit(path)} {_CSV_IN}")
+            if path.stat().st_size:     # an empty file is no CSV to DuckDB's reader
+                duck.execute(f"copy {_q(duck_schema)}.{_q(table)} from {_lit(path)} {_CSV_IN}")
             rows[table] = duck.execute(f"select count(*) from {_q(duck_schema)}.{_q(table)}").fetchone()[0]
         con.rollback()
     return rows
