@@ -89,6 +89,31 @@ def raw_fingerprint(paths: Paths, target: str) -> str:
     return state.fingerprint(paths.raw_db)
 
 
+def raw_query(paths: Paths, target: str) -> Query | None:
+    """A read-only query function on ingest's raw tables (sql with %s placeholders, unqualified
+    table names); None when there are none yet."""
+    if checked(target) == "postgres":
+        from warehouse.postgres import connect as pg
+
+        def run_pg(sql: str, args: list[Any]) -> list[tuple]:
+            with pg.connect(pg.dsn()) as con, con.cursor() as cur:
+                cur.execute("set search_path to raw")
+                cur.execute("select to_regclass('raw.file_ledger')")
+                if cur.fetchone()[0] is None:
+                    return []
+                cur.execute(sql, args)
+                return cur.fetchall()
+        return run_pg
+    if not paths.raw_db.exists():
+        return None
+
+    def run_duckdb(sql: str, args: list[Any]) -> list[tuple]:
+        import duckdb
+        with duckdb.connect(str(paths.raw_db), read_only=True) as con:
+            return con.execute(sql.replace("%s", "?"), args).fetchall()
+    return run_duckdb
+
+
 def _fetch_one(cur: Any, sql: str) -> tuple:
     cur.execute(sql)
     return cur.fetchone()

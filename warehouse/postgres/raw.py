@@ -54,6 +54,15 @@ def ready(paths: Paths, dsn: str) -> None:
     sync_raw(paths.raw_db, dsn)
 
 
+def reset(dsn: str | None = None) -> None:
+    """Drop schema `raw` (`make demo` resetting a home to the demo on PostgreSQL)."""
+    dsn = dsn or pg.dsn()
+    pg.ensure_database(dsn)
+    with pg.connect(dsn) as con, con, con.cursor() as cur:
+        cur.execute(f"drop schema if exists {RAW_SCHEMA} cascade")
+    log.info("dropped schema %s of %s", RAW_SCHEMA, pg.safe_dsn(dsn))
+
+
 def audit_source(paths: Paths, dsn: str) -> Path:
     """The raw tables the audit reconciles with: raw.duckdb itself, or a DuckDB mirror of schema raw."""
     if carried_over(paths):
