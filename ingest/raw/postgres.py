@@ -31,9 +31,16 @@ SCHEMA = "raw"
 ROWS = {"quarantine": ("refused", "quarantined_at"), "row_warnings": ("warned", "warned_at")}
 
 
+# What each file's settling looks up (the duplicate check, its group's submissions).
+INDEXES = """
+create index if not exists file_ledger_content on file_ledger (content_sha256);
+create index if not exists submissions_group on submissions (city, kind, department_code, period_month);
+"""
+
+
 def _schema_sql() -> str:
     from expectations.store import DDL
-    return SCHEMA_SQL + ";\n" + DDL
+    return SCHEMA_SQL + ";\n" + DDL + ";\n" + INDEXES
 
 
 def version() -> str:
