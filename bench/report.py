@@ -50,6 +50,8 @@ def report(result: dict[str, Any]) -> str:
              f"{'demo pipeline through Airflow (' + v('demo_files') + ' files)':<44}{v('demo_pipeline_s', ' s'):>12}",
              f"{v('small_files') + ' small files through the ingest DAG':<44}{v('small_files_pipeline_s', ' s'):>12}"
              f"   {v('small_file_overhead_s', ' s')}/file",
+             f"{'PostgreSQL, ' + v('scaleout_files') + ' small files: files/s 1 vs 2 workers':<44}"
+             f"{v('scaleout_1w_files_per_s'):>12}{v('scaleout_2w_files_per_s'):>14}{v('scaleout_speedup'):>9}",
              f"(ingest figures leave out importing Great Expectations: {v('gx_import_s', ' s')} once per process)",
              "targets:"]
     for t in result["targets"]:

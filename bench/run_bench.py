@@ -1,7 +1,8 @@
 """`make bench`: the performance figures, from one run, printed side by side with
 their targets and written to $BENCH_HOME/bench.json.
 
-    python -m bench.run_bench [--home DIR] [--small-files N] [--tiny] [--skip airflow,warehouse]
+    python -m bench.run_bench [--home DIR] [--small-files N] [--scaleout-files N] [--tiny]
+                              [--skip airflow,warehouse | --only scaleout]
 
 Scale data comes from the project's generators (bench.data); each timed ingest or raw read runs
 in a process of its own (bench.child). --tiny shrinks every data set (a smoke run, figures
@@ -23,15 +24,19 @@ from typing import Any
 
 from bench import data
 from bench.report import machine, report, verdicts
+from bench.scaleout import scaleout
 from ingest.config import REPO_ROOT, Paths
 
 log = logging.getLogger(__name__)
-FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "small_files": 3_600}
-TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6}
+FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "small_files": 3_600,
+        "scaleout_files": 240}
+TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6, "scaleout_files": 12}
+STEPS = ("csv", "warehouse", "xlsx", "export", "airflow", "scaleout")
 FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
            "xlsx_ratio", "warehouse_full_s", "incremental_rows", "warehouse_incremental_s", "incremental_share",
            "export_rows", "export_mb", "export_ingest_s", "export_peak_rss_mb", "gx_import_s", "demo_files",
-           "demo_pipeline_s", "small_files", "small_files_receipts", "small_files_pipeline_s", "small_file_overhead_s")
+           "demo_pipeline_s", "small_files", "small_files_receipts", "small_files_pipeline_s", "small_file_overhead_s",
+           "scaleout_files", "scaleout_1w_files_per_s", "scaleout_2w_files_per_s", "scaleout_speedup")
 
 
 def _child(what: str, target: Path) -> dict[str, Any]:
@@ -82,6 +87,10 @@ def _make_small(landing: Path, count: int) -> None:
     data.small_files(landing, count)
 
 
+def _make_few_small(landing: Path, count: int) -> None:
+    data.small_files(landing, count, departments=-(-count // 36))   # a department: 12 months x 3 kinds
+
+
 def prepare(home: Path, sizes: dict[str, int], skip: set[str]) -> None:
     """Every step's data, generated before any timing starts, two generators at a time (the
     machine's two cores; the timed steps then run one at a time on an otherwise idle machine).
@@ -90,7 +99,7 @@ def prepare(home: Path, sizes: dict[str, int], skip: set[str]) -> None:
 
     jobs = [("export", _make_export, sizes["export_rows"]), ("csv", _make_csv, sizes["csv_rows"]),
             ("xlsx", _make_xlsx, sizes["xlsx_rows"]), ("airflow-small", _make_small, sizes["small_files"]),
-            ("airflow-demo", _make_demo, 0)]                    # longest first
+            ("airflow-demo", _make_demo, 0), ("scaleout", _make_few_small, sizes["scaleout_files"])]   # longest first
     jobs = [j for j in jobs if j[0].split("-")[0] not in skip]
     shutil.rmtree(home / "prepared", ignore_errors=True)
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -244,7 +253,8 @@ def run(home: Path, sizes: dict[str, int], skip: set[str], tiny: bool, target: P
              ("warehouse", lambda: warehouse_full_vs_incremental(home)),
              ("xlsx", lambda: xlsx_vs_calamine(home, sizes["xlsx_rows"])),
              ("export", lambda: export_peak_rss(home, sizes["export_rows"])),
-             ("airflow", lambda: airflow_runs(home, sizes["small_files"]))]
+             ("airflow", lambda: airflow_runs(home, sizes["small_files"])),
+             ("scaleout", lambda: scaleout(home, home / "prepared" / "scaleout"))]
     timings: dict[str, float] = {}
     started = time.perf_counter()
     log.info("bench: generating the data sets ...")
@@ -281,14 +291,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tiny", action="store_true", help="tiny data sets: a smoke run of the harness")
     ap.add_argument("--small-files", type=int, help=f"small files through Airflow (default {FULL['small_files']:,}: "
                     "100 departments x 12 months x 3 kinds)")
-    ap.add_argument("--skip", default="", help="comma-separated steps to skip: csv,warehouse,xlsx,export,airflow")
+    ap.add_argument("--scaleout-files", type=int, help="small files for the PostgreSQL scale-out, 1 vs 2 workers "
+                    f"(default {FULL['scaleout_files']})")
+    ap.add_argument("--skip", default="", help="comma-separated steps to skip: " + ",".join(STEPS))
+    ap.add_argument("--only", default="", help="comma-separated steps to run, skipping the others")
     ap.add_argument("--json", type=Path, help="where to write the figures (default HOME/bench.json)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     sizes = dict(TINY if args.tiny else FULL)
     if args.small_files is not None:
         sizes["small_files"] = args.small_files
+    if args.scaleout_files is not None:
+        sizes["scaleout_files"] = args.scaleout_files
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    if args.only:
+        skip |= set(STEPS) - {s.strip() for s in args.only.split(",")}
     if "csv" in skip:
         skip.add("warehouse")           # the warehouse step builds on the CSV home
     home = args.home.resolve()

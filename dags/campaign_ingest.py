@@ -4,7 +4,7 @@ from __future__ import annotations
 from airflow.sdk import AssetAlias, Param, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
-from dags.campaign_support import RAW, guard, home, notify_failure, results_of
+from dags.campaign_support import RAW, guard, home, ingest_pool, notify_failure, results_of
 from ingest.contracts import KINDS
 from ingest.slices import PARAM_SPECS
 
@@ -18,7 +18,8 @@ RESULTS = "receipts"  # XCom key of a batch's per-file results, kept also when t
      default_args={"retries": 0, "on_failure_callback": notify_failure})
 def campaign_ingest():
     """Ingest: files waiting in landing/ -> raw tables, one mapped task per batch of files (each
-    file loaded on its own, in turn: flows.ingest_steps).
+    file loaded on its own, in turn: flows.ingest_steps). On DuckDB the batches take turns (pool
+    duckdb_writer); on PostgreSQL they run at once, on as many workers as there are.
 
     Params narrow a run to a slice (city, department, kind, month); only that slice's files are
     touched. A refused file is an outcome in its receipt, not a failure; only transient faults
@@ -36,7 +37,7 @@ def campaign_ingest():
         from flows import ingest_steps
         return guard(ingest_steps.discover, home(), slice_doc)
 
-    @task(pool="duckdb_writer", retries=3, retry_exponential_backoff=True, map_index_template="{{ batch_label }}")
+    @task(pool=ingest_pool(), retries=3, retry_exponential_backoff=True, map_index_template="{{ batch_label }}")
     def load_batch(batch: dict, run_id: str | None = None, ti=None) -> int:
         from flows import ingest_steps
         get_current_context()["batch_label"] = batch["label"]  # type: ignore[typeddict-unknown-key]

@@ -21,6 +21,14 @@ def home() -> str:
     return os.environ.get("CAMPAIGN_HOME", "data")
 
 
+def ingest_pool() -> str:
+    """The pool of the ingest DAG's file tasks, chosen when the DAG is parsed: `duckdb_writer` (one
+    slot: raw.duckdb has one writer) on DuckDB; Airflow's default pool on PostgreSQL, where each
+    file is one PostgreSQL transaction and any number of workers load at once."""
+    from warehouse import target
+    return "default_pool" if target.parallel_ingest(target.current()) else "duckdb_writer"
+
+
 def listed(values: Any) -> list[Any]:
     """A mapped task's results as a list. Indexing up to len() avoids the end-of-sequence lookup
     that iterating does, which the task log reports as an XCom-not-found error."""

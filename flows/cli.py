@@ -11,7 +11,8 @@ import sys
 from flows.summary import render, summarise
 from ingest import config
 from ingest.lock import home_lock
-from ingest.raw import holds, load
+from ingest.raw import holds
+from warehouse import target as warehouse_target
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,11 +28,8 @@ def main(argv: list[str] | None = None) -> int:
     paths = config.paths(args.home)
     if args.cmd == "release":
         with home_lock(paths, "python -m flows release"):
-            con = load.connect(paths.raw_db)
-            try:
-                released = holds.release(con, args.submission_id)
-            finally:
-                con.close()
+            with warehouse_target.raw_writes(paths, warehouse_target.current()) as run:
+                released = holds.release(run, args.submission_id)
         print(f"{args.submission_id}: " + ("released; the next warehouse run counts it (and audits it again)"
                                            if released else "not held back"))
         return 0 if released else 1

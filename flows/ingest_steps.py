@@ -46,10 +46,14 @@ def check_params(params: dict[str, Any]) -> dict[str, Any]:
 def discover(home: str | Path, slice_doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Batches of the files waiting in landing inside the slice (see the module doc), each file
     numbered in loading order for progress logs."""
-    from ingest.pipeline import discover as waiting
+    from ingest.pipeline import clear_snapshots, discover as waiting
+    from warehouse import target
 
     sl = from_dict(slice_doc)
     landing = config.paths(home).landing
+    if target.parallel_ingest(target.current()):    # no batch of this home running: max_active_runs=1
+        with home_lock(config.paths(home), "ingest discover"):
+            clear_snapshots(config.paths(home))
     chosen, left = select(waiting(landing), sl, Path(home))
     log.info("%d file(s) waiting in the slice (%s); %d other file(s) left in landing",
              len(chosen), sl.describe(), len(left))
@@ -141,20 +145,21 @@ def load_batch(batch: dict[str, Any], home: str | Path, run_id: str,
     what is loaded and loaded in its own transaction. `keep` receives the per-file results of
     every processed file, also when the batch then fails."""
     from ingest import pipeline
-    from ingest.raw.load import connect
+    from warehouse import target
 
-    paths, today = config.paths(home), dt.date.today()
+    paths, today, name = config.paths(home), dt.date.today(), target.current()
     results: dict[int, dict[str, Any]] = {}
     failed: list[str] = []
-    con = None
-    try:
-        with home_lock(paths, f"ingest batch {batch.get('label', '')} of run {run_id}"):
-            pipeline.clear_snapshots(paths)
-            con = connect(paths.raw_db)
-            _load_files(batch, paths, run_id, today, con, results, failed)
+    raw, parallel = None, target.parallel_ingest(name)
+    try:   # raw.duckdb: one batch at a time; PostgreSQL: batches at once, none during a warehouse step
+        with home_lock(paths, f"ingest batch {batch.get('label', '')} of run {run_id}", shared=parallel):
+            if not parallel:
+                pipeline.clear_snapshots(paths)     # on PostgreSQL: by discover, before any batch
+            raw = target.raw_store(paths, name)
+            _load_files(batch, paths, run_id, today, raw, results, failed)
     finally:
-        if con is not None:
-            con.close()
+        if raw is not None:
+            raw.close()
         keep([results[n] for n in sorted(results)])
     if failed:
         raise FilesFailed(f"{len(failed)} of {len(batch['files'])} file(s) failed: " + "; ".join(failed))

@@ -4,33 +4,26 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import duckdb
-
 from ingest.config import Paths
 from ingest.raw import holds
 from warehouse import target as warehouse_target
 
 
-def _latest_run(con: duckdb.DuckDBPyConnection) -> str | None:
-    row = con.execute("select run_id from file_ledger order by received_at desc limit 1").fetchone()
-    return row[0] if row else None
-
-
 def summarise(paths: Paths) -> dict:
     out: dict = {"warehouse": str(paths.published_db), "files": [], "kinds": {}, "marts": {}}
-    if paths.raw_db.exists():
-        with duckdb.connect(str(paths.raw_db), read_only=True) as con:
-            run = _latest_run(con)
-            out["run_id"] = run
-            out["files"] = [dict(zip(("file", "status", "reason", "message", "loaded", "quarantined"), r))
-                            for r in con.execute("""select source_file, status, reason_code, message, rows_loaded,
-                                rows_quarantined from file_ledger where run_id = ? order by source_file""", [run]).fetchall()]
-            out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in con.execute(
-                """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
-                   where run_id = ? and status = 'accepted' group by kind order by kind""", [run]).fetchall()}
-            if con.execute("select count(*) from duckdb_tables() where table_name = 'held_submissions'").fetchone()[0]:
-                out["held"] = holds.in_force(con)
     target = warehouse_target.current()
+    if (query := warehouse_target.raw_query(paths, target)) is not None:
+        run = next(iter(query("select run_id from file_ledger order by received_at desc limit 1", [])), [None])[0]
+        out["run_id"] = run
+        out["files"] = [dict(zip(("file", "status", "reason", "message", "loaded", "quarantined"), r))
+                        for r in query("""select source_file, status, reason_code, message, rows_loaded,
+                            rows_quarantined from file_ledger where run_id = %s order by source_file""", [run])]
+        out["kinds"] = {k: {"loaded": int(l), "quarantined": int(q)} for k, l, q in query(
+            """select kind, sum(rows_loaded), sum(rows_quarantined) from file_ledger
+               where run_id = %s and status = 'accepted' group by kind order by kind""", [run])}
+        if query("""select count(*) from information_schema.tables where table_name = 'held_submissions'
+                    and table_schema in ('main', 'raw')""", [])[0][0]:
+            out["held"] = holds.in_force(query)
     out["warehouse"] = warehouse_target.label(paths, target)
     out["marts"] = warehouse_target.published_counts(paths, target)
     out["quality"] = _latest_audit(paths)

@@ -37,7 +37,8 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]], home: str | P
               "slices": [x.to_dict() for x in slices], "submissions": len(submissions),
               "months": months, "cities": cities}
     result["nothing_new"] = (not extras and not result["full_refresh"] and home is not None
-                             and not raw_state.unpublished(config.paths(home)))
+                             and not raw_state.unpublished(config.paths(home), lambda: target.raw_fingerprint(
+                                 config.paths(home), result["target"])))
     log.info("warehouse plan: %s", result)
     return result
 
@@ -45,7 +46,7 @@ def plan(params: dict[str, Any], events: Iterable[dict[str, Any]], home: str | P
 def build(home: str | Path, plan_doc: dict[str, Any]) -> str:
     with home_lock(config.paths(home), "warehouse build"):
         paths = config.paths(home)
-        state = raw_state.fingerprint(paths.raw_db)   # before dbt reads raw: a later load rebuilds
+        state = target.raw_fingerprint(paths, plan_doc["target"])   # before dbt reads raw: a later load rebuilds
         built = target.build(paths, plan_doc["target"], full_refresh=plan_doc["full_refresh"])
         raw_state.mark_built(paths, state)
         return built
@@ -58,7 +59,7 @@ def audit(home: str | Path, plan_doc: dict[str, Any], run_id: str) -> int:
     paths, name = config.paths(home), plan_doc["target"]
     with home_lock(paths, f"warehouse audit {run_id}"):
         outcome = holdback.audit_or_hold(
-            paths, run_id, lambda: target.build(paths, name, full_refresh=plan_doc["full_refresh"]),
+            paths, name, run_id, lambda: target.build(paths, name, full_refresh=plan_doc["full_refresh"]),
             lambda audit_id: target.audit(paths, name, audit_id))
     for row in outcome.held:
         log.warning("held back %s (%s): %s", row["submission_id"], row["source_file"], row["reason"])

@@ -51,9 +51,10 @@ def check_writable(folder: Path) -> None:
 
 
 @contextmanager
-def home_lock(paths: Paths, what: str, wait: float | None = None) -> Iterator[None]:
+def home_lock(paths: Paths, what: str, wait: float | None = None, shared: bool = False) -> Iterator[None]:
     """Hold the home's lock while the block runs; wait up to `wait` seconds for another holder
-    (logging who it is), then raise HomeBusy naming it."""
+    (logging who it is), then raise HomeBusy naming it. shared: many holders at once (ingest
+    workers writing PostgreSQL), none while an exclusive holder has it."""
     check_writable(paths.warehouse_dir)
     path = paths.warehouse_dir / LOCK_NAME
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
@@ -61,7 +62,7 @@ def home_lock(paths: Paths, what: str, wait: float | None = None) -> Iterator[No
         deadline, told = time.monotonic() + (wait_seconds() if wait is None else wait), False
         while True:
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
                 break
             except OSError as exc:
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN):
@@ -73,13 +74,15 @@ def home_lock(paths: Paths, what: str, wait: float | None = None) -> Iterator[No
                 log.warning("waiting for another run on %s to finish (%s)", paths.home, holder)
                 told = True
             time.sleep(0.2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what,
-                                  "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
+        if not shared:      # shared holders leave the note alone (it names the last exclusive one)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what,
+                                      "since": datetime.now(timezone.utc).isoformat(timespec="seconds")}).encode(), 0)
         try:
             yield
         finally:
-            os.ftruncate(fd, 0)
+            if not shared:
+                os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

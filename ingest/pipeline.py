@@ -20,7 +20,7 @@ from ingest import config, gate, readers, registry as registry_mod
 from ingest.raw import history, load
 from ingest.files import intake, metadata, safety
 from ingest.files.intake import clear_snapshots, waiting  # noqa: F401  (callers take them from here)
-from ingest.errors import ConfigError, Duplicate, FileRefused, IngestError, content_errors, unforeseen
+from ingest.errors import ConfigError, Duplicate, FileRefused, content_errors, unforeseen
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
 from ingest.rows.messages import Rejected, reject
@@ -68,6 +68,7 @@ class StagedFile:
     split: str | None
     registry: Any
     taken: intake.Taken | None = None
+    raw: Any = None                 # the raw store that keeps it (ingest.raw.load.store)
 
 
 def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Receipt | StagedFile | None:
@@ -93,9 +94,9 @@ def begin(rel: str, paths: config.Paths, run_id: str, today: dt.date, con) -> Re
         _refuse(receipt, FileRefused("file_changed_while_reading", "文件在读取过程中被改写(可能仍在上传或保存),"
                                      "本次未入库;文件留在接收目录,写完后会重新读取", file=receipt.source_file))
         return _record(paths, receipt, None, con)
-    receipt.content_sha256 = taken.snap.sha256
+    receipt.content_sha256, raw = taken.snap.sha256, load.store(con)
     try:
-        return stage_file(con, rel, taken.snap.path, receipt, today, paths, taken)
+        return stage_file(raw.con, rel, taken.snap.path, receipt, today, paths, taken, raw)
     except Duplicate as dup:
         return _duplicate(con, receipt, taken, paths, dup.earlier)
     except FileRefused as refused:
@@ -109,13 +110,15 @@ def complete(staged: StagedFile, paths: config.Paths, today: dt.date, recheck_du
     """Second half: rules against what is loaded, the submission gate, the load in one
     transaction; then archive and receipt. recheck_duplicate: a file with the same bytes was
     staged before this one in the batch, and may have loaded since ``begin`` checked."""
-    receipt, con = staged.receipt, staged.writer.con
-    if recheck_duplicate and (earlier := load.already_loaded(con, receipt.content_sha256, receipt.city,
-                                                             receipt.department_code, receipt.kind)):
+    receipt, con = staged.receipt, staged.raw or load.store(staged.writer.con)
+    if recheck_duplicate and (earlier := con.already_loaded(receipt.content_sha256, receipt.city,
+                                                            receipt.department_code, receipt.kind)):
         staged.writer.abort()
         return _duplicate(con, receipt, staged.taken, paths, earlier)
     try:
-        _settle_file(staged, today, paths)
+        _settle_file(staged, today, paths, con)
+    except Duplicate as dup:        # loaded by another worker since begin: found under the lock
+        return _duplicate(con, receipt, staged.taken, paths, dup.earlier)
     except FileRefused as refused:
         _refuse(receipt, refused)
         return _record(paths, receipt, staged.taken, con)
@@ -162,13 +165,14 @@ def _refuse(receipt: Receipt, refused: FileRefused) -> None:
 
 
 def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, paths: config.Paths,
-               taken: intake.Taken | None = None) -> StagedFile:
+               taken: intake.Taken | None = None, raw: Any = None) -> StagedFile:
     """A file read, checked and staged on `con`, its period settled (nothing committed). Raises
     Duplicate when these bytes were accepted from the same city, department and kind before."""
     label = receipt.source_file
     table, meta, parser, writer, reg = stage_rows(con, rel, source, receipt, today)
     try:
-        if earlier := load.already_loaded(con, receipt.content_sha256, meta.city, meta.department_code, meta.kind):
+        if earlier := (raw or load.store(con)).already_loaded(receipt.content_sha256, meta.city,
+                                                              meta.department_code, meta.kind):
             raise Duplicate(earlier)
         receipt.submission_id = load.submission_id(receipt.content_sha256, meta.city, meta.department_code, meta.kind)
         receipt.rows_skipped = table.skipped
@@ -181,7 +185,7 @@ def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, pa
         if split:
             _reject_outside_year(table, parser, writer, receipt, period)
         receipt.period_month = None if split else dt.date(period.year, period.month, 1)
-        return StagedFile(rel, source, receipt, table, meta, parser, writer, split, reg, taken)
+        return StagedFile(rel, source, receipt, table, meta, parser, writer, split, reg, taken, raw)
     except BaseException:
         writer.abort()
         raise
@@ -189,7 +193,7 @@ def stage_file(con, rel: str, source: Path, receipt: Receipt, today: dt.date, pa
 
 def stage_rows(con, rel: str, source: Path, receipt: Receipt, today: dt.date, key: bytes | None = None):
     """Read a file, find its table and metadata, run the row rules and stage the rows on `con`:
-    how ingest, the gate's prevalidation (ingest.batch) and peek_month all stage a file.
+    how ingest, the gate's prevalidation (ingest.batch) and ingest.slices.peek_month all stage a file.
     key: the personal-data key (default the configured one). Returns (table, metadata, parser,
     writer, registry)."""
     label = receipt.source_file
@@ -212,29 +216,38 @@ def stage_rows(con, rel: str, source: Path, receipt: Receipt, today: dt.date, ke
     return table, meta, parser, writer, reg
 
 
-def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths) -> None:
-    receipt, writer, parser, table, meta = staged.receipt, staged.writer, staged.parser, staged.table, staged.meta
-    label, split = receipt.source_file, staged.split
+def _settle_file(staged: StagedFile, today: dt.date, paths: config.Paths, raw: Any) -> None:
+    m, writer = staged.meta, staged.writer
     try:
-        ctx = history.Context(writer, parser, staged.registry, meta.city, meta.department_code, receipt.period_month)
-        _keep(writer, receipt, "warnings", history.warnings(ctx))
-        _submission_gate(writer, parser, receipt, today, paths)
-        if writer.staged == 0:
-            raise FileRefused("no_valid_rows", f"全部 {receipt.rows_found} 行数据都未通过校验,文件未入库;"
-                              "请按问题行清单修改后重新提交", file=label)
-        receipt.rows_in, receipt.rows_loaded = receipt.rows_found, writer.staged
-        receipt.rows_quarantined, receipt.rows_warned = writer.noted["refused"], writer.noted["warned"]
-        receipt.archived_path = intake.archive_path(paths, staged.rel, receipt.received_at, receipt.content_sha256)
-        submissions = _submissions(writer, receipt, staged.source, table, split)
-        receipt.status = "accepted"
-        header = {"submission_id": submissions[0]["submission_id"] if not split else receipt.submission_id,
-                  "source_file": label, "sheet": table.sheet, "loaded_at": receipt.received_at,
-                  "city": meta.city, "department_code": meta.department_code, "period_month": receipt.period_month}
-        writer.finish(header, submissions, split, receipt.ledger_row())
-        receipt.supersedes = writer.superseded
+        with raw.settling(writer, m.city, m.department_code, m.kind, staged.receipt.content_sha256,
+                          staged.receipt.period_month) as loaded_at:
+            staged.receipt.received_at = loaded_at or staged.receipt.received_at
+            _load(staged, today, paths, raw)
     except BaseException:
         writer.abort()
         raise
+
+
+def _load(staged: StagedFile, today: dt.date, paths: config.Paths, raw: Any) -> None:
+    """History warnings, the submission gate, the load (inside the raw store's transaction)."""
+    receipt, writer, parser, table, meta = staged.receipt, staged.writer, staged.parser, staged.table, staged.meta
+    label, split = receipt.source_file, staged.split
+    ctx = history.Context(writer, parser, staged.registry, meta.city, meta.department_code, receipt.period_month)
+    _keep(writer, receipt, "warnings", history.warnings(ctx))
+    _submission_gate(writer, parser, receipt, today, paths)
+    if writer.staged == 0:
+        raise FileRefused("no_valid_rows", f"全部 {receipt.rows_found} 行数据都未通过校验,文件未入库;"
+                          "请按问题行清单修改后重新提交", file=label)
+    receipt.rows_in, receipt.rows_loaded = receipt.rows_found, writer.staged
+    receipt.rows_quarantined, receipt.rows_warned = writer.noted["refused"], writer.noted["warned"]
+    receipt.archived_path = intake.archive_path(paths, staged.rel, receipt.received_at, receipt.content_sha256)
+    submissions = _submissions(writer, receipt, staged.source, table, split)
+    receipt.status = "accepted"
+    header = {"submission_id": submissions[0]["submission_id"] if not split else receipt.submission_id,
+              "source_file": label, "sheet": table.sheet, "loaded_at": receipt.received_at,
+              "city": meta.city, "department_code": meta.department_code, "period_month": receipt.period_month}
+    raw.finish(writer, header, submissions, split, receipt.ledger_row())
+    receipt.supersedes = writer.superseded
 
 
 def _submission_gate(writer: load.FileLoad, parser: RowParser, receipt: Receipt, today: dt.date,
@@ -315,7 +328,7 @@ def _record(paths: config.Paths, receipt: Receipt, source: intake.Taken | Path |
     own = con is None
     con = con or load.connect(paths.raw_db)
     try:
-        load.write_ledger(con, receipt.ledger_row())
+        load.store(con).write_ledger(receipt.ledger_row())
     finally:
         if own:
             con.close()
@@ -324,23 +337,3 @@ def _record(paths: config.Paths, receipt: Receipt, source: intake.Taken | Path |
     write_receipt(paths.receipts, receipt)
     log.debug("%s", receipt.text())   # the caller shows receipts (CLI output, task log)
     return receipt
-
-
-def peek_month(source: Path, rel: str) -> str | None:
-    """The reporting month (YYYY-MM; YYYY for an annual export) ingest would settle for a file
-    in landing, without loading it (staged on a scratch database); None when it cannot be settled."""
-    import duckdb
-
-    receipt = Receipt(receipt_id="peek", run_id="peek", source_file=rel, content_sha256="",
-                      submission_id=None, received_at=dt.datetime.now())
-    try:
-        with duckdb.connect() as con:
-            con.execute(load.SCHEMA_SQL)
-            table, meta, parser, writer, _ = stage_rows(con, rel, source, receipt, dt.date.today(), key=b"peek")
-            period = metadata.settle(meta, table.contract, writer.month_counts(table.contract.period_date_fields),
-                                     parser.periods, rel, dt.date.today())
-            writer.abort()
-        return str(period.year) if period.annual else f"{period.year}-{period.month:02d}"
-    except (IngestError, OSError, ValueError) as exc:
-        log.info("%s: month not settled", safety.display_name(f"{rel} ({exc})"))   # redacted, name and error
-        return None

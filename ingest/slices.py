@@ -4,12 +4,14 @@ against the registry, and the landing files that fall inside such a slice.
 A slice touches only its own submissions: a targeted ingest run picks the waiting files of the
 slice and leaves every other file in landing for a later run. City, department and kind come
 from the landing path (resolved through the registry); the month is what ingest would settle
-for the file (ingest.pipeline.peek_month: envelope, title, file name, and the data's dates for
+for the file (peek_month: envelope, title, file name, and the data's dates for
 a year-less `5月`). A file whose month cannot be settled is left for an untargeted run, which
 refuses it with a receipt.
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
@@ -17,7 +19,9 @@ from typing import Any, Mapping
 
 from ingest import config, registry as registry_mod
 from ingest.contracts import KINDS
-from ingest.errors import ConfigError
+from ingest.errors import ConfigError, IngestError
+
+log = logging.getLogger(__name__)
 
 MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 _MONTH_RE = re.compile(MONTH_PATTERN)
@@ -138,8 +142,6 @@ def select(rels: list[str], sl: Slice, home: Path | None = None) -> tuple[list[s
     """Split waiting files (relative to landing) into the slice's and the others."""
     if not sl.targeted:
         return list(rels), []
-    from ingest.pipeline import peek_month
-
     reg = registry_mod.load()
     landing = config.paths(home).landing
     chosen, left = [], []
@@ -160,3 +162,28 @@ def path_slice(rel: str, reg: registry_mod.Registry) -> tuple[str | None, str | 
     city = reg.city(parts[0])
     department = reg.department(city, parts[1]) if city else None
     return city, department, parts[2] if parts[2] in KINDS else None
+
+
+def peek_month(source: Path, rel: str) -> str | None:
+    """The reporting month (YYYY-MM; YYYY for an annual export) ingest would settle for a file
+    in landing, without loading it (staged on a scratch database); None when it cannot be settled."""
+    import duckdb
+
+    from ingest.files import metadata, safety
+    from ingest.pipeline import stage_rows
+    from ingest.raw import load
+    from ingest.raw.receipt import Receipt
+
+    receipt = Receipt(receipt_id="peek", run_id="peek", source_file=rel, content_sha256="",
+                      submission_id=None, received_at=dt.datetime.now())
+    try:
+        with duckdb.connect() as con:
+            con.execute(load.SCHEMA_SQL)
+            table, meta, parser, writer, _ = stage_rows(con, rel, source, receipt, dt.date.today(), key=b"peek")
+            period = metadata.settle(meta, table.contract, writer.month_counts(table.contract.period_date_fields),
+                                     parser.periods, rel, dt.date.today())
+            writer.abort()
+        return str(period.year) if period.annual else f"{period.year}-{period.month:02d}"
+    except (IngestError, OSError, ValueError) as exc:
+        log.info("%s: month not settled", safety.display_name(f"{rel} ({exc})"))   # redacted, name and error
+        return None

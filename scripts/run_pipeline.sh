@@ -14,7 +14,7 @@ if [ -z "${CAMPAIGN_HASH_KEY:-}" ]; then
 fi
 
 if [ "${1:-}" = "--demo" ]; then   # make demo: reset the home to the demo, then run
-  if [ -e "$CAMPAIGN_HOME/warehouse/raw.duckdb" ] && [ ! -e "$CAMPAIGN_HOME/.demo" ] \
+  if { [ -e "$CAMPAIGN_HOME/warehouse/raw.duckdb" ] || [ -d "$CAMPAIGN_HOME/receipts" ]; } && [ ! -e "$CAMPAIGN_HOME/.demo" ] \
       && [ "${CAMPAIGN_DEMO_RESET:-}" != 1 ]; then
     echo "refusing to reset $CAMPAIGN_HOME: it holds submissions that are not the demo's;" \
          "set CAMPAIGN_DEMO_RESET=1 to delete its landing, archive, receipts, warehouse, quality and site"
@@ -22,12 +22,17 @@ if [ "${1:-}" = "--demo" ]; then   # make demo: reset the home to the demo, then
   fi
   echo "resetting $CAMPAIGN_HOME to the demo"
   for d in landing archive receipts warehouse quality site dbt; do rm -rf "${CAMPAIGN_HOME:?}/$d"; done
+  if [ "${CAMPAIGN_TARGET:-duckdb}" = postgres ]; then   # raw lives in PostgreSQL: reset it too
+    "$venv/python" -c "from warehouse.postgres.raw import reset; reset()"
+  fi
   rm -f "$CAMPAIGN_HOME/.demo"
 fi
 mkdir -p "$CAMPAIGN_HOME/landing" "$CAMPAIGN_HOME/logs"
 # Demo submissions only into a fresh home: no ledger, no warehouse, nothing in landing. A home that
 # has seen a run never gets demo files (`make demo` resets a home to the demo on purpose).
+# (On PostgreSQL raw is no file of the home: its receipts tell that it has seen a run.)
 if [ ! -e "$CAMPAIGN_HOME/warehouse/raw.duckdb" ] && [ ! -e "$CAMPAIGN_HOME/warehouse/campaign.duckdb" ] \
+    && [ ! -d "$CAMPAIGN_HOME/receipts" ] \
     && [ -z "$(find "$CAMPAIGN_HOME/landing" -mindepth 1 -print -quit)" ]; then
   echo "fresh home, landing/ is empty: writing the demo submissions into it"
   "$venv/python" -m ingest.demo --out "$CAMPAIGN_HOME/landing" >/dev/null

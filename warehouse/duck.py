@@ -297,7 +297,7 @@ def run(paths: Paths, run_id: str | None = None, full_refresh: bool = False) -> 
     state = raw_state.fingerprint(paths.raw_db)
     build(paths, full_refresh=full_refresh)
     raw_state.mark_built(paths, state)
-    audit_or_hold(paths, run_id, lambda: build(paths, full_refresh=full_refresh), lambda rid: audit(paths, rid))
+    audit_or_hold(paths, "duckdb", run_id, lambda: build(paths, full_refresh=full_refresh), lambda rid: audit(paths, rid))
     published = publish(paths)
     raw_state.mark_published(paths)
     return published

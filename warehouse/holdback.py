@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
 from ingest.config import Paths
-from ingest.raw import holds, load, state as raw_state
+from ingest.raw import holds, state as raw_state
+from warehouse import target as warehouse_target
 
 if TYPE_CHECKING:
     from expectations import AuditReport
@@ -37,7 +38,7 @@ def hold_max() -> int:
     return max(0, int(os.environ.get("CAMPAIGN_AUDIT_HOLD_MAX", "5")))
 
 
-def audit_or_hold(paths: Paths, run_id: str, build: Callable[[], Any],
+def audit_or_hold(paths: Paths, target: str, run_id: str, build: Callable[[], Any],
                   audit: Callable[[str], AuditReport]) -> Outcome:
     """audit(run_id); on a failure traced to submissions: hold them, build(), audit again (as
     run `<run_id>.hold<n>`, so that every round's results stay in the quality store)."""
@@ -55,13 +56,13 @@ def audit_or_hold(paths: Paths, run_id: str, build: Callable[[], Any],
                 for c in culprits(failed.report):
                     found.setdefault(c.submission_id, []).append(c.doc())
                 why = _why_not(found, len(held), round_no)
-                rows = [] if why else _hold(paths, run_id, found)
+                rows = [] if why else _hold(paths, target, run_id, found)
                 if not rows:
                     log.error("mart audit failed; not holding submissions back (%s): the published warehouse "
                               "is kept", why or "none of the traced submissions is current in raw")
                     raise
                 held += rows
-                raw_state.mark_built(paths, raw_state.fingerprint(paths.raw_db))   # the rebuild reads the holds
+                raw_state.mark_built(paths, warehouse_target.raw_fingerprint(paths, target))   # the rebuild reads the holds
                 left = [f"{r.suite}: {r.expectation}({r.column or ''})" for r in untraced(failed.report)]
                 log.warning("mart audit %s failed on %d submission(s), held back: %s; rebuilding without them%s",
                             audit_id, len(rows), ", ".join(f"{r['submission_id']} ({r['source_file']})" for r in rows),
@@ -74,7 +75,7 @@ def audit_or_hold(paths: Paths, run_id: str, build: Callable[[], Any],
             return Outcome(report, held)
     except BaseException:
         if held:
-            _release(paths, run_id)
+            _release(paths, target, run_id)
         raise
     raise AssertionError("unreachable")
 
@@ -90,18 +91,12 @@ def _why_not(found: dict[str, list], already: int, round_no: int) -> str | None:
     return None
 
 
-def _hold(paths: Paths, run_id: str, found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    con = load.connect(paths.raw_db)
-    try:
-        return holds.hold(con, run_id, found)
-    finally:
-        con.close()
+def _hold(paths: Paths, target: str, run_id: str, found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    with warehouse_target.raw_writes(paths, target) as run:
+        return holds.hold(run, run_id, found)
 
 
-def _release(paths: Paths, run_id: str) -> None:
-    con = load.connect(paths.raw_db)
-    try:
-        n = holds.release_run(con, run_id)
-    finally:
-        con.close()
+def _release(paths: Paths, target: str, run_id: str) -> None:
+    with warehouse_target.raw_writes(paths, target) as run:
+        n = holds.release_run(run, run_id)
     log.warning("run %s published nothing: its %d hold(s) undone, judged again by the next run", run_id, n)

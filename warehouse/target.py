@@ -5,6 +5,8 @@ transaction; warehouse.postgres). Every step and reader above goes through these
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -60,6 +62,87 @@ def publish(paths: Paths, target: str) -> str:
         return publish_postgres(paths)
     from warehouse import duck
     return str(duck.publish(paths))
+
+
+def raw_store(paths: Paths, target: str) -> Any:
+    """Where ingest keeps files (ingest.raw.load.store): raw.duckdb behind the home's one-writer
+    lock, or schema `raw` of PostgreSQL written directly by any number of workers (close it after)."""
+    if checked(target) == "postgres":
+        from ingest.raw.postgres import PostgresRaw
+        from warehouse.postgres import connect as pg
+        pg.ensure_database(pg.dsn())
+        return PostgresRaw(pg.dsn())
+    from ingest.raw import load
+    return load.DuckRaw(load.connect(paths.raw_db))
+
+
+def parallel_ingest(target: str) -> bool:
+    """Whether ingest tasks may run at once (PostgreSQL) or take turns on raw.duckdb."""
+    return checked(target) == "postgres"
+
+
+def raw_fingerprint(paths: Paths, target: str) -> str:
+    """ingest.raw.state.fingerprint of the raw tables of the target."""
+    from ingest.raw import state
+    if checked(target) == "postgres":
+        from warehouse.postgres import connect as pg
+        with pg.connect(pg.dsn()) as con, con.cursor() as cur:
+            return state.fingerprint_with(lambda sql: _fetch_one(cur, sql), "raw.")
+    return state.fingerprint(paths.raw_db)
+
+
+@contextmanager
+def raw_writes(paths: Paths, target: str) -> Iterator[Query]:
+    """A query function that may write ingest's raw tables (the mart audit's holds), committed
+    when the block ends: raw.duckdb, or schema raw of PostgreSQL (raw.duckdb while a home's files
+    are still carried over from it)."""
+    if checked(target) == "postgres":
+        from warehouse.postgres import connect as pg, raw as pg_raw
+        if not pg_raw.carried_over(paths):
+            with pg.connect(pg.dsn()) as con, con, con.cursor() as cur:
+                cur.execute("set local search_path to raw")
+
+                def run_pg(sql: str, args: list[Any]) -> list[tuple]:
+                    cur.execute(sql, args)
+                    return cur.fetchall() if cur.description else []
+                yield run_pg
+            return
+    from ingest.raw import load
+    con = load.connect(paths.raw_db)
+    try:
+        yield lambda sql, args: con.execute(sql.replace("%s", "?"), args).fetchall()
+    finally:
+        con.close()
+
+
+def raw_query(paths: Paths, target: str) -> Query | None:
+    """A read-only query function on ingest's raw tables (sql with %s placeholders, unqualified
+    table names); None when there are none yet."""
+    if checked(target) == "postgres":
+        from warehouse.postgres import connect as pg
+
+        def run_pg(sql: str, args: list[Any]) -> list[tuple]:
+            with pg.connect(pg.dsn()) as con, con.cursor() as cur:
+                cur.execute("set search_path to raw")
+                cur.execute("select to_regclass('raw.file_ledger')")
+                if cur.fetchone()[0] is None:
+                    return []
+                cur.execute(sql, args)
+                return cur.fetchall()
+        return run_pg
+    if not paths.raw_db.exists():
+        return None
+
+    def run_duckdb(sql: str, args: list[Any]) -> list[tuple]:
+        import duckdb
+        with duckdb.connect(str(paths.raw_db), read_only=True) as con:
+            return con.execute(sql.replace("%s", "?"), args).fetchall()
+    return run_duckdb
+
+
+def _fetch_one(cur: Any, sql: str) -> tuple:
+    cur.execute(sql)
+    return cur.fetchone()
 
 
 def location(paths: Paths, target: str) -> str:

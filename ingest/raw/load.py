@@ -8,6 +8,8 @@ import datetime as dt
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -187,18 +189,8 @@ class FileLoad:
                             [sub["submission_id"], sub["loaded_at"], sub["city"], sub["department_code"],
                              sub["kind"], sub["period_month"]])
                 _insert(con, "submissions", [sub])
-            if split_field:
-                sub_sql = f"""? || '-' || strftime("{split_field}", '%Y%m')"""
-                period_sql = f"""cast(date_trunc('month', "{split_field}") as date)"""
-            else:
-                sub_sql, period_sql = "?", "cast(? as date)"
-            params = [header["submission_id"], header["source_file"], header["sheet"], header["loaded_at"],
-                      header["city"], header["department_code"]] + ([] if split_field else [header["period_month"]])
-            data = ", ".join(f'"{c}"' for c in self.columns)
-            con.execute(f"""insert into {self.table} (submission_id, source_file, sheet, loaded_at, city, department_code,
-                                                      period_month, row_number, {data})
-                            select {sub_sql}, ?, ?, cast(? as timestamp), ?, ?, {period_sql}, row_number, {data}
-                            from {STAGE}""", params)
+            select, params = self.rows_sql(header, split_field)
+            con.execute(f"insert into {self.table} ({', '.join(self.row_columns)}) {select}", params)
             owner = [submissions[0]["submission_id"], header["source_file"], header["sheet"], header["loaded_at"]]
             for target, stamp in (("quarantine", "quarantined_at"), ("row_warnings", "warned_at")):
                 if not self.noted["refused" if target == "quarantine" else "warned"]:
@@ -214,6 +206,26 @@ class FileLoad:
             self.abort()
             raise
 
+    @property
+    def row_columns(self) -> list[str]:
+        return ["submission_id", "source_file", "sheet", "loaded_at", "city", "department_code", "period_month",
+                "row_number", *self.columns]
+
+    def rows_sql(self, header: dict[str, Any], split_field: str | None) -> tuple[str, list[Any]]:
+        """The stage as the raw table's rows (a query and its parameters), named as its columns.
+        `split_field` set: each row goes to the part (`<id>-YYYYMM`) of its month."""
+        if split_field:
+            sub_sql = f"""? || '-' || strftime("{split_field}", '%Y%m')"""
+            period_sql = f"""cast(date_trunc('month', "{split_field}") as date)"""
+        else:
+            sub_sql, period_sql = "?", "cast(? as date)"
+        params = [header["submission_id"], header["source_file"], header["sheet"], header["loaded_at"],
+                  header["city"], header["department_code"]] + ([] if split_field else [header["period_month"]])
+        data = ", ".join(f'"{c}"' for c in self.columns)
+        return (f"""select {sub_sql} as submission_id, ? as source_file, ? as sheet, cast(? as timestamp) as loaded_at,
+                   ? as city, ? as department_code, {period_sql} as period_month, row_number, {data} from {STAGE}""",
+                params)
+
     def abort(self) -> None:
         try:
             self.con.execute("rollback")
@@ -224,6 +236,37 @@ class FileLoad:
     def _drop(self) -> None:
         for name in (STAGE, *NOTES, "dropped"):
             self.con.execute(f"drop table if exists {name}")
+
+
+class DuckRaw:
+    """raw.duckdb as ingest's raw store: the connection that stages a file also keeps it (one
+    writer at a time). ingest.raw.postgres.PostgresRaw has the same methods."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def close(self) -> None:
+        self.con.close()
+
+    def already_loaded(self, sha256: str, city: str | None, department_code: str | None,
+                       kind: str | None) -> str | None:
+        return already_loaded(self.con, sha256, city, department_code, kind)
+
+    def write_ledger(self, ledger: dict[str, Any]) -> None:
+        write_ledger(self.con, ledger)
+
+    @contextmanager
+    def settling(self, writer: FileLoad, *_: Any) -> Iterator[None]:
+        yield None      # the only writer: nothing to lock, nothing loaded meanwhile; loaded as received
+
+    def finish(self, writer: FileLoad, header: dict[str, Any], submissions: list[dict[str, Any]],
+               split_field: str | None, ledger: dict[str, Any]) -> None:
+        writer.finish(header, submissions, split_field, ledger)
+
+
+def store(con: Any) -> Any:
+    """The raw store behind `con`: itself when it is one, else raw.duckdb on that connection."""
+    return con if hasattr(con, "settling") else DuckRaw(con)
 
 
 def write_ledger(con: duckdb.DuckDBPyConnection, ledger: dict[str, Any]) -> None:

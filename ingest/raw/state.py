@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 from ingest.config import Paths
@@ -17,8 +18,9 @@ from ingest.config import Paths
 BUILT, PUBLISHED = "built_raw.json", "published_raw.json"
 _SQL = """select count(*), md5(coalesce(string_agg(submission_id || ':' || coalesce(superseded_by, ''), ','
                                                     order by submission_id), '') || {held})
-          from submissions"""
-_HELD = "coalesce((select '|held:' || string_agg(submission_id, ',' order by submission_id) from held_submissions), '')"
+          from {schema}submissions"""
+_HELD = ("coalesce((select '|held:' || string_agg(submission_id, ',' order by submission_id)"
+         " from {schema}held_submissions), '')")
 
 
 def fingerprint(raw_db: Path) -> str:
@@ -29,11 +31,20 @@ def fingerprint(raw_db: Path) -> str:
     if not raw_db.exists():
         return "empty"
     with duckdb.connect(str(raw_db), read_only=True) as con:
-        found = {t for (t,) in con.execute("select table_name from information_schema.tables where table_name in "
-                                           "('submissions', 'held_submissions')").fetchall()}
-        if "submissions" not in found:
-            return "empty"
-        count, digest = con.execute(_SQL.format(held=_HELD if "held_submissions" in found else "''")).fetchone()
+        return fingerprint_with(lambda sql: con.execute(sql).fetchone())
+
+
+def fingerprint_with(one: Callable[[str], tuple], schema: str = "") -> str:
+    """fingerprint on any SQL database: `one` runs a query and returns its first row; `schema`
+    ('raw.' on PostgreSQL) prefixes the table."""
+    in_schema = f"'{schema.rstrip('.')}'" if schema else "table_schema"
+    has_submissions, has_held = one(f"""select count(*) filter (where table_name = 'submissions'),
+                                           count(*) filter (where table_name = 'held_submissions')
+                                    from information_schema.tables where table_schema = {in_schema}""")
+    if not has_submissions:
+        return "empty"
+    held = _HELD.format(schema=schema) if has_held else "''"
+    count, digest = one(_SQL.format(schema=schema, held=held))
     return "empty" if not count else f"{count}:{digest}"
 
 
@@ -56,16 +67,17 @@ def published(paths: Paths) -> str | None:
         return None
 
 
-def unpublished(paths: Paths) -> bool:
+def unpublished(paths: Paths, now: Callable[[], str] | None = None) -> bool:
     """True when raw holds submissions (or supersessions) the published warehouse was not built
-    from; also when that cannot be told (raw busy, no record of a publish)."""
+    from; also when that cannot be told (raw busy, no record of a publish). `now`: the raw
+    fingerprint of the target (default raw.duckdb's)."""
     try:
-        now = fingerprint(paths.raw_db)
+        state = now() if now else fingerprint(paths.raw_db)
     except Exception:          # raw locked by a writer, or unreadable: assume there is work
         return True
-    if now == "empty" and not paths.published_db.exists():
+    if state == "empty" and not paths.published_db.exists():
         return False
-    return now != published(paths)
+    return state != published(paths)
 
 
 def _write(path: Path, state: str) -> None:

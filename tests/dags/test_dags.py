@@ -21,6 +21,17 @@ def test_dagbag_has_no_import_errors(tmp_path, monkeypatch):
     assert bag.dags["campaign_ingest"].get_task("load_batch").pool == "duckdb_writer"
 
 
+def test_on_postgres_the_file_tasks_leave_the_one_writer_pool(tmp_path, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    monkeypatch.setenv("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
+    monkeypatch.setenv("CAMPAIGN_TARGET", "postgres")
+    from airflow.dag_processing.dagbag import DagBag
+    bag = DagBag(dag_folder=str(REPO / "dags"))
+    assert bag.import_errors == {}
+    assert bag.dags["campaign_ingest"].get_task("load_batch").pool == "default_pool"
+    assert bag.dags["campaign_warehouse"].get_task("build").pool == "duckdb_writer"   # the warehouse keeps turns
+
+
 def test_dag_files_parse_fast_without_heavy_imports(tmp_path):
     """Each DAG file alone, in a fresh interpreter that already has Airflow loaded."""
     code = (

@@ -29,6 +29,8 @@ def test_tiny_bench_run_writes_every_figure(tmp_path):
                 "export_ingest_s", "export_peak_rss_mb"):
         assert figures[key] > 0, key
     assert figures["csv_ratio"] == round(figures["csv_ingest_s"] / figures["csv_duckdb_s"], 2)
+    assert figures["scaleout_files"] == TINY["scaleout_files"]           # every file a result, on PostgreSQL
+    assert figures["scaleout_1w_files_per_s"] > 0 and figures["scaleout_2w_files_per_s"] > 0
     assert figures["demo_pipeline_s"] is None and figures["warehouse_full_s"] is None   # skipped steps
     assert result["skipped"] == ["airflow", "warehouse"]
     assert [t["figure"] for t in result["targets"]] == [t[0] for t in TARGETS]

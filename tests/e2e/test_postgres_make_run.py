@@ -1,5 +1,5 @@
 """`make run` with CAMPAIGN_TARGET=postgres: the real script through Airflow publishes the demo's marts
-to PostgreSQL (raw carried over, candidate schemas audited and swapped in), readable by the BI role."""
+to PostgreSQL (ingest writing schema raw directly, candidate schemas audited and swapped in), readable by the BI role."""
 from __future__ import annotations
 
 import os
@@ -42,6 +42,14 @@ def test_the_summary_names_the_postgres_warehouse(run):
     assert f"Published warehouse: {pg.safe_dsn(dsn)} (schema marts)" in out
     assert "marts.fct_volunteer_hours" in out
     assert not (home / "warehouse" / "campaign.duckdb").exists()    # nothing published to DuckDB
+
+
+def test_ingest_wrote_postgres_directly(run):
+    home, _, dsn, _, _ = run
+    assert not (home / "warehouse" / "raw.duckdb").exists()            # no raw DuckDB file, no carry-over
+    receipts = len(list((home / "receipts").rglob("*.json")))
+    assert pg_rows(dsn, "select count(*) from raw.file_ledger")[0][0] == receipts > 0
+    assert pg_rows(dsn, "select count(*) from raw.quality_results where gate = 'submission'")[0][0] > 0
 
 
 def test_postgres_holds_the_demo_figures(run):

@@ -18,7 +18,8 @@ import pytest
 
 from flows import warehouse_steps as steps
 from ingest.config import paths as make_paths
-from ingest.pipeline import discover, ingest_file
+from flows.ingest_steps import load_batch
+from ingest.pipeline import discover
 from tests.conftest import query
 from tests.corpus import files as F
 from tests.pg_warehouse import DB_PREFIX, drop_database, drop_roles, new_database
@@ -40,8 +41,10 @@ def _land(landing, rel: str, rows: list, age: int) -> None:
 
 
 def _ingest(home) -> dict[str, str]:
-    receipts = [ingest_file(rel, home, run_id="ingest") for rel in discover(home / "landing")]
-    return {r.source_file: r.status for r in receipts}
+    """The ingest DAG's per-file task body, file by file (on PostgreSQL: into schema raw directly)."""
+    rels = discover(home / "landing")
+    return {rel: load_batch({"files": [{"rel": rel, "n": n, "of": len(rels)}], "label": rel}, home, "ingest",
+                            lambda results: None)[0]["status"] for n, rel in enumerate(rels, 1)}
 
 
 def _warehouse(home, run_id: str) -> None:
@@ -77,8 +80,9 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
     _land(landing, TSW, [_row(3, "2022/5/3", 2)], age=2)
     _land(landing, JYJ, [_row(1, "2022/5/3", 10), _row(4, "2022/5/5", 4)], age=3)
     assert _ingest(home) == {WMB: "accepted", TSW: "accepted", JYJ: "accepted"}   # each file passes ingest
-    raw = paths.raw_db
-    subs = dict(query(raw, "select source_file, submission_id from submissions"))
+    raw = warehouse_target.raw_query(paths, target)          # raw.duckdb, or schema raw of PostgreSQL
+    assert (paths.raw_db.exists()) == (target == "duckdb")
+    subs = dict(raw("select source_file, submission_id from submissions", []))
 
     _warehouse(home, "wh-1")                                                       # no exception
     read = warehouse_target.query(paths, target)
@@ -86,7 +90,7 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
                    group by department_code order by department_code""", []) == [
         ("shehong_tsw", 1, D("2.00")), ("shehong_wmb", 2, D("23.00"))]
     assert read("select count(*), sum(total_hours) from marts.dim_volunteer", []) == [(3, D("25.00"))]
-    held = query(raw, "select submission_id, run_id, source_file, expectations, reason_zh from held_submissions")
+    held = raw("select submission_id, run_id, source_file, expectations, reason_zh from held_submissions", [])
     assert [h[:4] for h in held] == [(subs[JYJ], "wh-1", JYJ, "fct_volunteer_hours_daily: "
                                       "expect_column_values_to_be_between(daily_hours)")]
     reason_zh = held[0][4]
@@ -102,9 +106,9 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
     assert status[0][2] == reason_zh and status[0][3] is None
 
     # the audit that failed and the one that passed without the held submission: both in the store
-    rounds = query(raw, """select run_id, count(*) filter (where not success), string_agg(distinct suite, ',')
+    rounds = raw("""select run_id, count(*) filter (where not success), string_agg(distinct suite, ',')
                            filter (where not success) from quality_results where gate = 'mart' group by run_id
-                           order by run_id""")
+                           order by run_id""", [])
     assert rounds == [("wh-1", 1, "fct_volunteer_hours_daily"), ("wh-1.hold1", 0, None)]
 
     # the department's follow-up receipt, beside its first one
@@ -128,8 +132,8 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
     assert steps.plan({}, [], home)["nothing_new"]
     _warehouse(home, "wh-2")
     assert read("select count(*) from marts.fct_volunteer_hours where department_code = 'shehong_jyj'", []) == [(0,)]
-    assert query(raw, "select count(*) from held_submissions") == [(1,)]
-    assert query(raw, "select count(*) from quality_results where run_id like 'wh-2%' and not success") == [(0,)]
+    assert raw("select count(*) from held_submissions", []) == [(1,)]
+    assert raw("select count(*) from quality_results where run_id like %s and not success", ["wh-2%"]) == [(0,)]
 
     # the department corrects its file: the resubmission supersedes the held one and is published
     _land(landing, JYJ.replace(".csv", "(更正).csv"), [_row(1, "2022/5/3", 4), _row(4, "2022/5/5", 4)], age=4)
@@ -141,7 +145,7 @@ def test_a_submission_failing_the_mart_audit_is_held_back_and_the_rest_published
         ("shehong_jyj", 2, D("8.00")), ("shehong_tsw", 1, D("2.00")), ("shehong_wmb", 2, D("23.00"))]
     assert read("""select status from marts.mart_submission_status where department_code = 'shehong_jyj'
                    and kind = 'volunteer' and period_month = date '2022-05-01'""", []) != [("held_back",)]
-    assert query(raw, "select count(*) from held_submissions where run_id = 'wh-3'") == [(0,)]
+    assert raw("select count(*) from held_submissions where run_id = 'wh-3'", []) == [(0,)]
 
 
 def test_a_failure_not_held_back_keeps_the_last_good_warehouse(tmp_path, monkeypatch):

@@ -7,9 +7,10 @@ from flows.cli import main
 from flows.summary import render, summarise
 from ingest.config import paths as make_paths
 from ingest.pipeline import ingest_file
-from ingest.raw import holds, load, state
+from ingest.raw import holds, state
 from tests.conftest import query
 from tests.corpus import files as F
+from warehouse.target import raw_writes
 
 REL = "射洪市/教育局/volunteer/2022年5月志愿服务.csv"
 DOC = {"suite": "fct_volunteer_hours_daily", "expectation": "expect_column_values_to_be_between",
@@ -27,11 +28,8 @@ def test_hold_release_and_resubmission(tmp_path, capsys):
     paths = make_paths(home)
     sid = _land(home, 10)
     before = state.fingerprint(paths.raw_db)
-    con = load.connect(paths.raw_db)
-    try:
-        rows = holds.hold(con, "wh-1", {sid: [DOC], "0000000000000000": [DOC]})   # an unknown id: skipped
-    finally:
-        con.close()
+    with raw_writes(paths, "duckdb") as run:
+        rows = holds.hold(run, "wh-1", {sid: [DOC], "0000000000000000": [DOC]})   # an unknown id: skipped
     assert [(r["submission_id"], r["source_file"], r["expectations"]) for r in rows] == [
         (sid, REL, "fct_volunteer_hours_daily: expect_column_values_to_be_between(daily_hours)")]
     assert state.fingerprint(paths.raw_db) != before                 # a hold changes what a build reads
@@ -44,14 +42,8 @@ def test_hold_release_and_resubmission(tmp_path, capsys):
     assert state.fingerprint(paths.raw_db) == before
     assert main(["--home", str(home), "release", sid]) == 1          # nothing held any more
 
-    con = load.connect(paths.raw_db)
-    try:
-        holds.hold(con, "wh-2", {sid: [DOC]})
-    finally:
-        con.close()
+    with raw_writes(paths, "duckdb") as run:
+        holds.hold(run, "wh-2", {sid: [DOC]})
     newer = _land(home, 4, REL.replace(".csv", "(更正).csv"))        # the resubmission supersedes it
-    con = load.connect(paths.raw_db)
-    try:
-        assert holds.in_force(con) == [] and holds.current(con, [sid, newer]).keys() == {newer}
-    finally:
-        con.close()
+    with raw_writes(paths, "duckdb") as run:
+        assert holds.in_force(run) == [] and holds.current(run, [sid, newer]).keys() == {newer}

@@ -167,7 +167,7 @@ def mirror_schema(pg_dsn: str, pg_schema: str, duck_path: Path, duck_schema: str
     with pg.connect(pg_dsn) as con, con.cursor() as cur, duckdb.connect(str(duck_path)) as duck, \
             tempfile.TemporaryDirectory(prefix="campaign-mirror-") as tmp:
         cur.execute("set datestyle = 'ISO, YMD'")
-        duck.execute(f"create schema {_q(duck_schema)}")
+        duck.execute(f"create schema if not exists {_q(duck_schema)}")
         for table in _pg_tables(cur, pg_schema):
             cols = _pg_columns(cur, pg_schema, table)
             duck.execute(f"create table {_q(duck_schema)}.{_q(table)} ("

@@ -1,6 +1,6 @@
 """Write-audit-publish on PostgreSQL (CAMPAIGN_TARGET=postgres), one function per DAG step.
 
-build:   carry raw.duckdb over into schema `raw`, then one `dbt build` into candidate schemas
+build:   schema `raw` as ingest wrote it (warehouse.postgres.raw), then one `dbt build` into candidate schemas
          (<schema>__candidate; incremental tables start as copies of the published ones).
 audit:   the GX suites of expectations/ on the candidate marts (mirrored into a DuckDB file),
          outcomes into the quality store and the candidate's mart_data_quality.
@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from warehouse.postgres import connect as pg
 from ingest.config import Paths
-from warehouse.postgres.copy import mirror_schema, sync_raw
+from warehouse.postgres import raw
+from warehouse.postgres.copy import mirror_schema
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from warehouse.postgres.roles import Limits, city_logins, city_password, ensure_login, lock_database, revoke_read
 from warehouse.postgres.rows import secure_schema
@@ -120,13 +121,11 @@ def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
 
 
 def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool = False) -> str:
-    """DAG step `build`: raw carry-over, candidate schemas, dbt build. Returns the candidate marts schema."""
-    from warehouse.duck import ensure_quality_store
-
+    """DAG step `build`: schema raw ready (warehouse.postgres.raw), candidate schemas, dbt build.
+    Returns the candidate marts schema."""
     dsn = pg_dsn or pg.dsn()
     pg.ensure_database(dsn)
-    ensure_quality_store(paths)     # raw.quality_results, the source of mart_data_quality
-    sync_raw(paths.raw_db, dsn)
+    raw.ready(paths, dsn)
     prepare_candidate(dsn, full_refresh=full_refresh)
     dbt_build_postgres(paths, dsn, full_refresh=full_refresh)
     return MARTS + CANDIDATE
@@ -134,24 +133,19 @@ def build_postgres(paths: Paths, pg_dsn: str | None = None, full_refresh: bool =
 
 def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> AuditReport:
     """DAG step `audit`: the mart suites on the candidate marts (mirrored into a DuckDB file, so
-    the very suites and reconciliation with raw.duckdb of the DuckDB target apply). Outcomes go
+    the very suites and reconciliation with raw of the DuckDB target apply). Outcomes go
     to the quality store; a passing candidate gets them in its mart_data_quality. The caller
     gates with raise_on_failure()."""
-    from expectations import audit_warehouse, store
-    from ingest.raw import load
+    from expectations import audit_warehouse
 
     dsn = pg_dsn or pg.dsn()
     mirror = paths.warehouse_dir / "pg_audit" / "candidate_marts.duckdb"
     rows = mirror_schema(dsn, MARTS + CANDIDATE, mirror, duck_schema=MARTS)
     log.info("audit mirror of %s%s: %s", MARTS, CANDIDATE, rows)
-    report = audit_warehouse(mirror, run_id, raw_db=paths.raw_db, certify=False)
-    con = load.connect(paths.raw_db)
-    try:
-        store.record_audit(con, report.records, target="postgres")
-    finally:
-        con.close()
+    source = raw.audit_source(paths, dsn)
+    report = audit_warehouse(mirror, run_id, raw_db=source, certify=False)
+    raw.keep_audit(paths, dsn, source, report.records)
     if report.success:   # this run's results into the candidate's quality mart, as on DuckDB
-        sync_raw(paths.raw_db, dsn)
         # the quality mart with the staging models it reads (now holding this audit's results)
         # and its bi_zh view (a rebuilt table drops the views over it)
         dbt_build_postgres(paths, dsn, select=[f"+{QUALITY_MART}+"])
