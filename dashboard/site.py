@@ -81,8 +81,11 @@ def _links(site: Path, dbt_docs_coming: bool = False) -> dict[str, str | None]:
                       "../docs/dbt/static_index.html": home / "docs" / "dbt" / "static_index.html"}
     dbt_docs = "dbt_docs/index.html" if dbt_docs_coming else \
         next((link for link, path in dbt_candidates.items() if path.exists()), None)
-    data_docs = home / "quality" / "data_docs" / "index.html"
-    return {"dbt_docs": dbt_docs, "data_docs": "../quality/data_docs/index.html" if data_docs.exists() else None}
+    # one Data Docs site per audit run (quality/data_docs/<run>/); the newest is the audit of the
+    # build just published (the site is rebuilt after each publish)
+    audits = sorted((home / "quality" / "data_docs").glob("*/index.html"), key=lambda p: p.stat().st_mtime)
+    data_docs = f"../quality/data_docs/{audits[-1].parent.name}/index.html" if audits else None
+    return {"dbt_docs": dbt_docs, "data_docs": data_docs}
 
 
 def _write(path: Path, text: str) -> Path:

@@ -65,6 +65,8 @@ def test_no_page_under_a_demo_home_loads_from_off_the_site(offline_home):
     found += [f"{s.relative_to(home)}: {ref}" for s in home.rglob("*.css")
               for ref in css_references(s.read_text(encoding="utf-8"))]
     assert found == []
+    overview = (home / "site" / "index.html").read_text(encoding="utf-8")   # the quality report link
+    assert f'id="link-data-docs" href="../quality/data_docs/{RUN}/index.html"' in overview
     dbt_docs = (home / "site" / "dbt_docs" / "index.html").read_text(encoding="utf-8")
     assert TRACKER_LOADER not in dbt_docs and '"send_anonymous_usage_stats": false' in dbt_docs
 
