@@ -58,8 +58,9 @@ def audit(home: str | Path, plan_doc: dict[str, Any], run_id: str) -> int:
     AuditFailed (never retried) unless an audit passes."""
     paths, name = config.paths(home), plan_doc["target"]
     with home_lock(paths, f"warehouse audit {run_id}"):
+        raw = holdback.RawAccess(lambda: target.raw_writes(paths, name), lambda: target.raw_fingerprint(paths, name))
         outcome = holdback.audit_or_hold(
-            paths, name, run_id, lambda: target.build(paths, name, full_refresh=plan_doc["full_refresh"]),
+            paths, raw, run_id, lambda: target.build(paths, name, full_refresh=plan_doc["full_refresh"]),
             lambda audit_id: target.audit(paths, name, audit_id))
     for row in outcome.held:
         log.warning("held back %s (%s): %s", row["submission_id"], row["source_file"], row["reason"])

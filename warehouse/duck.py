@@ -291,13 +291,15 @@ def run(paths: Paths, run_id: str | None = None, full_refresh: bool = False) -> 
     """build -> audit (holding back submissions the audit traces failures to) -> publish, as the
     warehouse DAG runs them."""
     from ingest.raw import state as raw_state
-    from warehouse.holdback import audit_or_hold
+    from ingest.raw.holds import duckdb_writes
+    from warehouse.holdback import RawAccess, audit_or_hold
 
     run_id = run_id or "cli__" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
     state = raw_state.fingerprint(paths.raw_db)
     build(paths, full_refresh=full_refresh)
     raw_state.mark_built(paths, state)
-    audit_or_hold(paths, "duckdb", run_id, lambda: build(paths, full_refresh=full_refresh), lambda rid: audit(paths, rid))
+    raw = RawAccess(lambda: duckdb_writes(paths.raw_db), lambda: raw_state.fingerprint(paths.raw_db))
+    audit_or_hold(paths, raw, run_id, lambda: build(paths, full_refresh=full_refresh), lambda rid: audit(paths, rid))
     published = publish(paths)
     raw_state.mark_published(paths)
     return published

@@ -14,17 +14,23 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, ContextManager
 
 from ingest.config import Paths
 from ingest.raw import holds, state as raw_state
-from warehouse import target as warehouse_target
 
 if TYPE_CHECKING:
     from expectations import AuditReport
 
 log = logging.getLogger(__name__)
 MAX_ROUNDS = 3          # rebuilds after holds, per run
+
+
+@dataclass
+class RawAccess:
+    """The raw tables of the run's target, as the caller reaches them (warehouse.target)."""
+    writes: Callable[[], ContextManager[holds.Run]]     # holds.Run on raw, committed when the block ends
+    fingerprint: Callable[[], str]                      # ingest.raw.state's fingerprint of raw
 
 
 @dataclass
@@ -38,7 +44,7 @@ def hold_max() -> int:
     return max(0, int(os.environ.get("CAMPAIGN_AUDIT_HOLD_MAX", "5")))
 
 
-def audit_or_hold(paths: Paths, target: str, run_id: str, build: Callable[[], Any],
+def audit_or_hold(paths: Paths, raw: RawAccess, run_id: str, build: Callable[[], Any],
                   audit: Callable[[str], AuditReport]) -> Outcome:
     """audit(run_id); on a failure traced to submissions: hold them, build(), audit again (as
     run `<run_id>.hold<n>`, so that every round's results stay in the quality store)."""
@@ -56,13 +62,13 @@ def audit_or_hold(paths: Paths, target: str, run_id: str, build: Callable[[], An
                 for c in culprits(failed.report):
                     found.setdefault(c.submission_id, []).append(c.doc())
                 why = _why_not(found, len(held), round_no)
-                rows = [] if why else _hold(paths, target, run_id, found)
+                rows = [] if why else _hold(raw, run_id, found)
                 if not rows:
                     log.error("mart audit failed; not holding submissions back (%s): the published warehouse "
                               "is kept", why or "none of the traced submissions is current in raw")
                     raise
                 held += rows
-                raw_state.mark_built(paths, warehouse_target.raw_fingerprint(paths, target))   # the rebuild reads the holds
+                raw_state.mark_built(paths, raw.fingerprint())   # the rebuild reads the holds
                 left = [f"{r.suite}: {r.expectation}({r.column or ''})" for r in untraced(failed.report)]
                 log.warning("mart audit %s failed on %d submission(s), held back: %s; rebuilding without them%s",
                             audit_id, len(rows), ", ".join(f"{r['submission_id']} ({r['source_file']})" for r in rows),
@@ -75,7 +81,7 @@ def audit_or_hold(paths: Paths, target: str, run_id: str, build: Callable[[], An
             return Outcome(report, held)
     except BaseException:
         if held:
-            _release(paths, target, run_id)
+            _release(raw, run_id)
         raise
     raise AssertionError("unreachable")
 
@@ -91,12 +97,12 @@ def _why_not(found: dict[str, list], already: int, round_no: int) -> str | None:
     return None
 
 
-def _hold(paths: Paths, target: str, run_id: str, found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
-    with warehouse_target.raw_writes(paths, target) as run:
+def _hold(raw: RawAccess, run_id: str, found: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    with raw.writes() as run:
         return holds.hold(run, run_id, found)
 
 
-def _release(paths: Paths, target: str, run_id: str) -> None:
-    with warehouse_target.raw_writes(paths, target) as run:
+def _release(raw: RawAccess, run_id: str) -> None:
+    with raw.writes() as run:
         n = holds.release_run(run, run_id)
     log.warning("run %s published nothing: its %d hold(s) undone, judged again by the next run", run_id, n)

@@ -107,12 +107,9 @@ def raw_writes(paths: Paths, target: str) -> Iterator[Query]:
                     return cur.fetchall() if cur.description else []
                 yield run_pg
             return
-    from ingest.raw import load
-    con = load.connect(paths.raw_db)
-    try:
-        yield lambda sql, args: con.execute(sql.replace("%s", "?"), args).fetchall()
-    finally:
-        con.close()
+    from ingest.raw.holds import duckdb_writes
+    with duckdb_writes(paths.raw_db) as run:
+        yield run
 
 
 def raw_query(paths: Paths, target: str) -> Query | None:

@@ -9,16 +9,30 @@ department resubmits for the same slot (the new submission supersedes the held o
 on its own) or an operator releases it (`python -m flows release <submission_id>`).
 
 Each function takes `run(sql, args) -> rows`, SQL with %s placeholders that both databases read
-(the caller chooses the database and commits: warehouse.target.raw_writes)."""
+(the caller chooses the database and commits: warehouse.target.raw_writes, or duckdb_writes)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ingest.raw.receipt import write_held_receipt
 
 Run = Callable[[str, list[Any]], list[tuple]]
+
+
+@contextmanager
+def duckdb_writes(raw_db: Path) -> Iterator[Run]:
+    """`run` on raw.duckdb (DuckDB commits each statement)."""
+    from ingest.raw import load
+
+    con = load.connect(raw_db)
+    try:
+        yield lambda sql, args: con.execute(sql.replace("%s", "?"), args).fetchall()
+    finally:
+        con.close()
 
 COLUMNS = ("submission_id", "run_id", "held_at", "source_file", "city", "department_code", "kind",
            "period_month", "expectations", "reason", "reason_zh")

@@ -51,6 +51,9 @@ def wh(built, tmp_path_factory):
         yield paths, dsn, built.bi_role
     finally:
         mp.undo()
+        # the role is the shared demo warehouse's too: give it back the settings its publish gave it
+        with pg.connect(built.dsn) as con, con, con.cursor() as cur:
+            ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), pg.dsn_parts(built.dsn)["dbname"])
         drop_database(dsn)
 
 
