@@ -81,10 +81,19 @@ def parallel_ingest(target: str) -> bool:
     return checked(target) == "postgres"
 
 
+def _raw_in_postgres(paths: Paths, target: str) -> bool:
+    """Whether ingest's raw tables are schema raw of PostgreSQL, written directly; else raw.duckdb
+    (the DuckDB target, or a PostgreSQL home still carried over from raw.duckdb at each build)."""
+    if checked(target) != "postgres":
+        return False
+    from warehouse.postgres import raw as pg_raw
+    return not pg_raw.carried_over(paths)
+
+
 def raw_fingerprint(paths: Paths, target: str) -> str:
     """ingest.raw.state.fingerprint of the raw tables of the target."""
     from ingest.raw import state
-    if checked(target) == "postgres":
+    if _raw_in_postgres(paths, target):
         from warehouse.postgres import connect as pg
         with pg.connect(pg.dsn()) as con, con.cursor() as cur:
             return state.fingerprint_with(lambda sql: _fetch_one(cur, sql), "raw.")
@@ -94,19 +103,17 @@ def raw_fingerprint(paths: Paths, target: str) -> str:
 @contextmanager
 def raw_writes(paths: Paths, target: str) -> Iterator[Query]:
     """A query function that may write ingest's raw tables (the mart audit's holds), committed
-    when the block ends: raw.duckdb, or schema raw of PostgreSQL (raw.duckdb while a home's files
-    are still carried over from it)."""
-    if checked(target) == "postgres":
-        from warehouse.postgres import connect as pg, raw as pg_raw
-        if not pg_raw.carried_over(paths):
-            with pg.connect(pg.dsn()) as con, con, con.cursor() as cur:
-                cur.execute("set local search_path to raw")
+    when the block ends."""
+    if _raw_in_postgres(paths, target):
+        from warehouse.postgres import connect as pg
+        with pg.connect(pg.dsn()) as con, con, con.cursor() as cur:
+            cur.execute("set local search_path to raw")
 
-                def run_pg(sql: str, args: list[Any]) -> list[tuple]:
-                    cur.execute(sql, args)
-                    return cur.fetchall() if cur.description else []
-                yield run_pg
-            return
+            def run_pg(sql: str, args: list[Any]) -> list[tuple]:
+                cur.execute(sql, args)
+                return cur.fetchall() if cur.description else []
+            yield run_pg
+        return
     from ingest.raw.holds import duckdb_writes
     with duckdb_writes(paths.raw_db) as run:
         yield run
@@ -115,7 +122,7 @@ def raw_writes(paths: Paths, target: str) -> Iterator[Query]:
 def raw_query(paths: Paths, target: str) -> Query | None:
     """A read-only query function on ingest's raw tables (sql with %s placeholders, unqualified
     table names); None when there are none yet."""
-    if checked(target) == "postgres":
+    if _raw_in_postgres(paths, target):
         from warehouse.postgres import connect as pg
 
         def run_pg(sql: str, args: list[Any]) -> list[tuple]:

@@ -34,6 +34,7 @@ def duckdb_writes(raw_db: Path) -> Iterator[Run]:
     finally:
         con.close()
 
+
 COLUMNS = ("submission_id", "run_id", "held_at", "source_file", "city", "department_code", "kind",
            "period_month", "expectations", "reason", "reason_zh")
 
