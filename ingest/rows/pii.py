@@ -1,22 +1,16 @@
-"""Personal data: GB 11643 ID validation, keyed hashing, masking, and the one redaction of
-personal numbers in any text a submission brings (cells, file and sheet names, headers, title
-rows, messages, exception texts). Raw values never leave here.
+"""Personal data in text: the masks a message shows, and the one redaction of personal numbers in
+any text a submission brings (cells, file and sheet names, headers, title rows, messages,
+exception texts). The rules of ID-number and phone cells (GB 11643 check character, the keyed
+hash, the stored masks) run in SQL: ingest.rows.personal_sql.
 
 The pattern is data (pii_pattern.txt, beside this module): the submission gate reads the same
 file, and the tests scan everything the system writes with it (``leaks``)."""
 from __future__ import annotations
 
-import hmac
-import operator
 import re
 from pathlib import Path
 from typing import Any
 
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-_ZERO_TOTAL = ord("0") * sum(_WEIGHTS)
-_ID_RE = re.compile(r"^[0-9]{17}[0-9X]$")      # ASCII: other scripts' digits are made ASCII before
-_PHONE_RE = re.compile(r"^1[3-9][0-9]{9}$")
 PATTERN_FILE = Path(__file__).with_name("pii_pattern.txt")
 # An ID or mobile number anywhere in text, in any of the forms pii_pattern.txt describes.
 PATTERN = re.compile(PATTERN_FILE.read_text(encoding="utf-8"))
@@ -25,31 +19,6 @@ PATTERN = re.compile(PATTERN_FILE.read_text(encoding="utf-8"))
 _HEX_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
                         r"|(?=[0-9a-f]*[a-f])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32}|[0-9a-f]{16}))(?![0-9A-Za-z])")
 _MIN_DIGITS = 11
-
-
-def normalise_id(text: str) -> str:
-    return text.strip().upper().replace(" ", "")
-
-
-def id_is_valid(id_number: str) -> bool:
-    """18 characters with the ISO 7064 MOD 11-2 check character of GB 11643."""
-    if not _ID_RE.match(id_number):
-        return False
-    head = id_number[:17]
-    if head.isascii():   # the usual case: byte values minus '0' (it runs once per distinct ID of a file)
-        total = sum(map(operator.mul, head.encode("ascii"), _WEIGHTS)) - _ZERO_TOTAL
-    else:                # other Unicode digits that \d admits
-        total = sum(int(d) * w for d, w in zip(head, _WEIGHTS))
-    return _CHECK[total % 11] == id_number[17]
-
-
-def phone_is_valid(phone: str) -> bool:
-    return bool(_PHONE_RE.match(phone))
-
-
-def volunteer_key(id_number: str, key: bytes) -> str:
-    """HMAC-SHA256 of the normalised ID number, hex."""
-    return hmac.digest(key, normalise_id(id_number).encode("ascii"), "sha256").hex()  # one-shot, in C
 
 
 def mask_name(name: str) -> str:

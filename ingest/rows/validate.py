@@ -27,8 +27,9 @@ from ingest.registry import Registry
 from ingest.rows import pii
 from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
 from ingest.rows.parsed import Parsed, factorize
+from ingest.rows.personal_sql import SQL_TYPES, PersonalColumns
 from ingest.rows.rules import ROW_CHECKS, ROW_WARNINGS
-from ingest.rows.values import (CALENDAR, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
+from ingest.rows.values import (BLANK_MARKS, CALENDAR, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
                                 is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
 
 log = logging.getLogger(__name__)
@@ -41,10 +42,6 @@ MAX_CODE_CHARS = 64
 MAX_AMOUNT = Decimal(10) ** 12
 CACHE_VALUES = 200_000           # outcomes remembered per field (then forgotten, not grown)
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
-_ID_WRAPPER_RE = re.compile(r'^(?:=\s*"(.*)"|\'(.*))$')
-_PLAIN_ID_RE = re.compile(r"^\d{17}[\dXx]$")
-_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?[eE][+]?\d+$")
-_PHONE_PREFIX_RE = re.compile(r"^(\+?86)")
 
 
 def _shown(f: Field, value: Any) -> str:
@@ -64,7 +61,8 @@ class RowParser:
         self.parsers: dict[str, Callable[[Field, Any, int], Any]] = {
             "text": self._text, "code": self._code, "enum": self._enum, "department": self._department,
             "amount": self._amount, "date": self._date, "hours": self._hours, "period": self._period,
-            "person_name": self._person_name, "id_number": self._id_number, "phone": self._phone}
+}
+        self.personal = PersonalColumns(key)
 
     def header(self, name: str) -> str:
         return next((self.table.headers[i] for i, n in self.table.columns.items() if n == name), name)
@@ -85,27 +83,109 @@ class RowParser:
     def _cell(self, f: Field, raw: Any, i: int) -> tuple[Any, tuple | None]:
         """(value, None) or (None, (code, field, shown value, extra))."""
         try:
-            if isinstance(raw, str):
-                if len(raw) > MAX_CELL_CHARS:
-                    raise RowError("cell_too_long", self.header(f.name), shown(raw, 20), allowed=f"{MAX_CELL_CHARS:,}")
-                if CONTROL_RE.search(raw):
-                    raise RowError("control_character", self.header(f.name), _shown(f, raw))
-            elif isinstance(raw, (list, dict)):
-                raise RowError("not_a_value", self.header(f.name), shown(raw) if f.type not in PERSONAL_TYPES else "")
-            elif isinstance(raw, bool):
-                raise RowError("wrong_type", self.header(f.name), str(raw).lower())
-            elif isinstance(raw, Uncalculated):
-                raise RowError("formula_not_calculated", self.header(f.name), str(raw))
-            if raw is None or (isinstance(raw, str) and (not raw.strip() or len(raw) <= 6 and is_blank(raw))):
-                if f.required:
-                    raise RowError("missing_required", self.header(f.name), "")
+            if self._empty(f, raw):
                 return None, None
             return self.parsers[f.type](f, raw, i), None
         except RowError as e:
             return None, (e.code, e.field, e.value, e.extra)
         except Exception as e:   # a value no rule foresaw refuses its row, never the file
-            log.warning("unforeseen %s on field %s: row refused", type(e).__name__, f.name)  # no value: PII
-            return None, ("unreadable_value", self.header(f.name), _shown(f, raw), {})
+            return self._unforeseen(f, raw, e)
+
+    def _unforeseen(self, f: Field, raw: Any, e: Exception) -> tuple[Any, tuple]:
+        log.warning("unforeseen %s on field %s: row refused", type(e).__name__, f.name)  # no value: PII
+        return None, ("unreadable_value", self.header(f.name), _shown(f, raw), {})
+
+    def _empty(self, f: Field, raw: Any) -> bool:
+        """True for a blank cell of an optional field; raises RowError for a cell no type accepts
+        (too long, control characters, a JSON list, a boolean, an uncalculated formula, blank
+        where required)."""
+        if isinstance(raw, str):
+            if len(raw) > MAX_CELL_CHARS:
+                raise RowError("cell_too_long", self.header(f.name), shown(raw, 20), allowed=f"{MAX_CELL_CHARS:,}")
+            if CONTROL_RE.search(raw):
+                raise RowError("control_character", self.header(f.name), _shown(f, raw))
+        elif isinstance(raw, (list, dict)):
+            raise RowError("not_a_value", self.header(f.name), shown(raw) if f.type not in PERSONAL_TYPES else "")
+        elif isinstance(raw, bool):
+            raise RowError("wrong_type", self.header(f.name), str(raw).lower())
+        elif isinstance(raw, Uncalculated):
+            raise RowError("formula_not_calculated", self.header(f.name), str(raw))
+        if raw is None or (isinstance(raw, str) and (not raw.strip() or len(raw) <= 6 and is_blank(raw))):
+            if f.required:
+                raise RowError("missing_required", self.header(f.name), "")
+            return True
+        return False
+
+    def _personal(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
+        """The outcomes of a personal-data column's distinct values: the rules run in SQL
+        (ingest.rows.personal_sql) over the values not seen before, in one query. Printable ASCII
+        longer than any blank mark, and text of CJK unified ideographs alone (NFKC leaves them as
+        they are) that is no blank mark, go straight to SQL; other cells are checked and normalised
+        first."""
+        results: list[Any] = [None] * len(distinct)
+        waiting: list[int] = []
+        texts: list[str] = []
+        ready: list[bool] = []
+        for j, raw in enumerate(distinct):
+            key = raw if type(raw) is str else (type(raw), raw)
+            try:
+                outcome = cache.get(key, _MISSING)
+            except TypeError:                   # unhashable: a list or object from JSON
+                outcome = self._cell(f, raw, j)
+            if outcome is not _MISSING:
+                results[j] = outcome
+            elif type(raw) is str and 6 < len(raw) <= MAX_CELL_CHARS and raw.isascii() and raw.isprintable() \
+                    and not raw.isspace():
+                waiting.append(j)
+                texts.append(raw)
+                ready.append(False)
+            elif type(raw) is str and raw and "\u4e00" <= min(raw) and max(raw) <= "\u9fff" \
+                    and len(raw) <= MAX_CELL_CHARS and raw not in BLANK_MARKS:
+                waiting.append(j)         # Chinese characters only: what normalising would make of it
+                texts.append(raw)
+                ready.append(True)
+            else:
+                outcome = self._prepare(f, raw)
+                if type(outcome) is tuple:
+                    results[j] = outcome
+                else:
+                    waiting.append(j)
+                    texts.append(outcome[0])
+                    ready.append(outcome[1])
+        for j, (value, error) in zip(waiting, self._run_sql(f, [distinct[j] for j in waiting], texts, ready)):
+            results[j] = (value, None) if error is None else (None, (error, self.header(f.name), _shown(f, distinct[j]), {}))
+        if len(cache) + len(waiting) >= CACHE_VALUES:
+            cache.clear()
+        for j in waiting:
+            raw = distinct[j]
+            cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
+        return results
+
+    def _prepare(self, f: Field, raw: Any) -> tuple[Any, tuple | None] | list:
+        """A cell's outcome when it has one before SQL (blank, refused), else [text, prepared]."""
+        try:
+            if self._empty(f, raw):
+                return None, None
+            return list(sql_input(f.type, raw))
+        except RowError as e:     # sql_input's own carry no field: the value is shown masked
+            return None, ((e.code, e.field, e.value, e.extra) if e.field else
+                          (e.code, self.header(f.name), _shown(f, raw), e.extra))
+        except Exception as e:
+            return self._unforeseen(f, raw, e)
+
+    def _run_sql(self, f: Field, raws: list[Any], texts: list[str], ready: list[bool]) -> list[tuple[Any, str | None]]:
+        """(value, error code) per text; a failure no rule foresaw refuses only the values it fails on."""
+        try:
+            return self.personal.outcomes(f.type, texts, ready)
+        except Exception:
+            out: list[tuple[Any, str | None]] = []
+            for raw, text, prepared in zip(raws, texts, ready):
+                try:
+                    out += self.personal.outcomes(f.type, [text], [prepared])
+                except Exception as e:
+                    self._unforeseen(f, raw, e)
+                    out.append((None, "unreadable_value"))
+            return out
 
     def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected], list[Rejected]]:
         """(good rows, rejected rows, warnings) of one chunk; every row is in exactly one of the
@@ -125,7 +205,10 @@ class RowParser:
         outcomes: dict[str, list[tuple[Any, tuple | None]]] = {}
         for i, name, f, cache in self.plan:
             code, distinct = factorize(columns[i] if i < len(columns) else (None,) * count)
-            results = [self._outcome(cache, f, raw, i) for raw in distinct]
+            if f.type in SQL_TYPES:
+                results = self._personal(cache, f, distinct)
+            else:
+                results = [self._outcome(cache, f, raw, i) for raw in distinct]
             failing = np.fromiter((e is not None for _, e in results), dtype=bool, count=len(results))
             if failing.any():
                 row_fails = failing[code]
@@ -217,42 +300,24 @@ class RowParser:
         except RoundsToZero as e:
             raise self._fail("rounds_to_zero", f, raw, allowed=str(e)) from None
 
-    def _person_name(self, f: Field, raw: Any, i: int) -> str:
-        return pii.mask_name(clean_text(raw).replace(" ", ""))
-
-    def _id_number(self, f: Field, raw: Any, i: int) -> str:
-        # the usual cell, 18 plain ASCII characters, is already what id_text would make of it
-        plain = type(raw) is str and len(raw) == 18 and raw.isascii() and _PLAIN_ID_RE.match(raw)
-        number = raw.upper() if plain else id_text(raw)
-        if number is None:
-            raise self._fail("id_not_text", f, raw)
-        if not pii.id_is_valid(number):
-            raise self._fail("bad_id_number", f, raw)
-        return pii.volunteer_key(number, self.key)
-
-    def _phone(self, f: Field, raw: Any, i: int) -> str:
-        text = ascii_digits(clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw))
-        phone = _PHONE_PREFIX_RE.sub("", re.sub(r"[\s\-()]", "", text)) if len(text) > 11 else text
-        if not pii.phone_is_valid(phone):
-            raise self._fail("bad_phone", f, raw)
-        return pii.mask_phone(phone)
-
-
-def id_text(raw: Any) -> str | None:
-    """An ID number as exact text, or None when the cell cannot hold it exactly: Excel keeps
-    15 significant digits of a number, so an 18-digit ID typed as a number is recovered only
-    from digits stored in full that no float could have produced."""
-    if isinstance(raw, bool) or isinstance(raw, float):
-        return None
+def sql_input(kind: str, raw: Any) -> tuple[str, bool]:
+    """A personal-data cell as the text its SQL rule reads: (text, prepared). ASCII text goes as
+    written (the SQL collapses its spaces); other text is normalised here (NFKC, digits of any
+    script made ASCII); numbers from a workbook or JSON become their text, or RowError when the
+    cell cannot hold an ID number exactly (Excel keeps 15 significant digits of a number: an
+    18-digit ID typed as a number counts only from digits stored in full that no float could
+    have produced)."""
+    if type(raw) is str and raw.isascii():
+        return raw, False
+    if kind == "person_name":
+        return clean_text(raw).replace(" ", ""), True
+    if kind == "phone":
+        return ascii_digits(clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)), True
+    if isinstance(raw, float):
+        raise RowError("id_not_text", "", "")
     if isinstance(raw, int):
-        return str(raw)
+        return str(raw), True
     text = ascii_digits(clean_text(raw)).replace(" ", "")
-    m = _ID_WRAPPER_RE.match(text)
-    if m:
-        text = (m.group(1) if m.group(1) is not None else m.group(2)).strip()
-    if _SCIENTIFIC_RE.match(text):
-        return None
-    if isinstance(raw, NumericText):
-        if not text.isdigit() or float(int(text)) == int(text):
-            return None
-    return pii.normalise_id(text)
+    if isinstance(raw, NumericText) and (not text.isdigit() or float(int(text)) == int(text)):
+        raise RowError("id_not_text", "", "")
+    return text, True

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_file
-from ingest.rows.validate import RowParser
+from ingest.rows.personal_sql import PersonalColumns
 from tests.corpus import files as F
 from tests.corpus.cells import SCRIPTS, X_IDS, in_script
 
@@ -28,14 +28,18 @@ def _row(n: int, id_number: str, phone: str = "13812345678") -> list:
 
 
 def test_an_unforeseen_error_refuses_the_row_and_logs_no_value(tmp_path, monkeypatch, caplog):
-    """A parser that fails in a way no rule foresaw (its message holding the raw value, as a
-    UnicodeEncodeError or a KeyError would) quarantines that row; the file loads the others."""
-    def broken(self, f, raw, i):
-        if raw.endswith("5678"):
-            raise RuntimeError(f"cannot read {raw}")
-        return "138****0000"
+    """A rule that fails in a way no rule foresaw (its message holding the raw value, as a
+    UnicodeEncodeError or a KeyError would) quarantines that row; the file loads the others.
+    The personal-data rules run in SQL over a column's values at once: a failing query is retried
+    value by value, so only the value it fails on refuses its row."""
+    real = PersonalColumns.outcomes
 
-    monkeypatch.setattr(RowParser, "_phone", broken)
+    def broken(self, kind, texts, ready):
+        if kind == "phone" and any(t.endswith("5678") for t in texts):
+            raise RuntimeError(f"cannot read {texts}")
+        return real(self, kind, texts, ready)
+
+    monkeypatch.setattr(PersonalColumns, "outcomes", broken)
     _land(tmp_path, [_row(1, X_IDS[0]), _row(2, X_IDS[1], "13900000000")])
     with caplog.at_level(logging.DEBUG):
         r = ingest_file(REL, tmp_path, today=TODAY)

@@ -1,7 +1,11 @@
+import hashlib
+import hmac
+
 import pytest
 
 from ingest.rows import pii
 from ingest import registry
+from ingest.rows.personal_sql import PersonalColumns
 
 
 @pytest.mark.parametrize("city, label, code", [
@@ -20,19 +24,38 @@ def test_unknown_department_suggests_close_names():
 
 
 @pytest.mark.parametrize("number, ok", [
-    ("11010519491231002X", True), ("110105194912310021", False), ("11010519491231002", False),
-    ("11010519491231002x", False),  # callers normalise case first
+    ("11010519491231002X", True), ("11010519491231002x", True), ("110105194912310021", False),
+    ("11010519491231002", False), ("1101051949123100201", False), ("1101051949123100 2X", True),
+    ("11010519491231002Y", False), ("1.10105194912310E+17", None), ("'11010519491231002X", True),
+    ('="11010519491231002X"', True), ("440524188001010014", True), ("44052418800101001X", False),
 ])
-def test_id_check_digit(number, ok):
-    assert pii.id_is_valid(number) is ok
+def test_id_check_character_in_sql(number, ok):
+    """GB 11643: the 18th character is the ISO 7064 MOD 11-2 check of the first 17 (None: the
+    cell shows a number Excel rounded, not an ID)."""
+    (value, error), = PersonalColumns(b"k" * 34).outcomes("id_number", [number], [False])
+    assert {None: "id_not_text", True: None, False: "bad_id_number"}[ok] == error
+    assert (value is not None) is (ok is True)
 
 
-def test_keyed_hash_and_masks():
-    a = pii.volunteer_key("11010519491231002x", b"k1")
-    assert a == pii.volunteer_key("11010519491231002X", b"k1") != pii.volunteer_key("11010519491231002X", b"k2")
-    assert len(a) == 64 and "11010519491231002X" not in a
-    assert pii.mask_name("张三丰") == "张**" and pii.mask_name("李") == "李*"
-    assert pii.mask_phone("13812345678") == "138****5678"
+def test_keyed_hash_in_sql_is_hmac_sha256():
+    """The SQL keyed hash equals HMAC-SHA256 (RFC 2104) of the upper-cased number, for keys shorter
+    and longer than the hash's 64-byte block."""
+    for key in (b"k1", b"0123456789abcdef" * 2 + b"!!", b"long key " * 10):
+        got = PersonalColumns(key).outcomes("id_number", ["11010519491231002x", "11010519491231002X"], [False, False])
+        want = hmac.new(key, b"11010519491231002X", hashlib.sha256).hexdigest()
+        assert [v for v, _ in got] == [want, want]
+    a = PersonalColumns(b"k1").outcomes("id_number", ["11010519491231002X"], [False])
+    b = PersonalColumns(b"k2").outcomes("id_number", ["11010519491231002X"], [False])
+    assert a != b and "11010519491231002X" not in a[0][0]
+
+
+def test_masks_in_sql():
+    sql = PersonalColumns(b"k")
+    assert sql.outcomes("person_name", ["张三丰", "李", "AB C"], [True, True, False]) == \
+        [("张**", None), ("李*", None), ("A**", None)]
+    assert sql.outcomes("phone", ["13812345678", "+86 138-1234-5678", "1381234", "12812345678"], [False] * 4) == \
+        [("138****5678", None), ("138****5678", None), (None, "bad_phone"), (None, "bad_phone")]
+    assert pii.mask_name("张三丰") == "张**" and pii.mask_phone("13812345678") == "138****5678"
 
 
 def test_hash_key_required_outside_demo(monkeypatch):
