@@ -6,11 +6,14 @@ in-memory DuckDB of the parser's own; raw values stay in a registered frame, nev
 A value comes in as text: ASCII cells as written (the SQL collapses their spaces); anything else
 (other scripts' digits, full-width forms, numbers typed in a workbook) as Python made it
 (`values.clean_text`, `ascii_digits`), flagged `ready`. What comes back per value is
-(value, None) or (None, reason code); the caller words the reason."""
+(value, None) or (None, reason code); the caller words the reason. Each text is ruled once per
+file: the outcomes stay in a temporary table of that in-memory database (never spilled to disk)."""
 from __future__ import annotations
 
 import hashlib
 from typing import Any
+
+from ingest.rows.values import BLANK_MARKS, MAX_CELL_CHARS
 
 SQL_TYPES = ("id_number", "phone", "person_name")
 _BLOCK = 64                                   # SHA-256's block size (RFC 2104)
@@ -56,6 +59,15 @@ select k, case when s = '' then '' else left(s, 1) || repeat('*', greatest(lengt
 from s"""
 
 QUERIES = {"id_number": _ID, "phone": _PHONE, "person_name": _NAME}
+BLANK_MARKS_SQL = "(" + ", ".join("'" + m.replace("'", "''") + "'" for m in sorted(BLANK_MARKS)) + ")"
+# Text a rule reads as written: printable ASCII longer than any blank mark (not all spaces), or
+# CJK unified ideographs alone that are no blank mark (NFKC leaves them as they are). Anything
+# else (NULL included) is left to the caller to check and normalise. true: ready as it is.
+ROUTE = f"""case when length(t) between 7 and {MAX_CELL_CHARS} and regexp_full_match(t, '[\\x20-\\x7e]+')
+                      and trim(t) <> '' then false
+                 when length(t) <= {MAX_CELL_CHARS} and regexp_full_match(t, '[\\x{{4e00}}-\\x{{9fff}}]+')
+                      and t not in {BLANK_MARKS_SQL} then true end"""
+KNOWN_VALUES = 200_000      # outcomes remembered per column kind (then forgotten, not grown)
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -77,22 +89,56 @@ class PersonalColumns:
         """(value, error code) per text, in order."""
         if not texts:
             return []
-        import duckdb
         import numpy as np
         import pandas as pd
-        if self._con is None:
-            self._con = duckdb.connect()
         frame = pd.DataFrame({"k": np.arange(len(texts), dtype=np.int64),
                               "t": np.array(texts, dtype=object), "ready": np.array(ready, dtype=bool)})
-        con = self._con
+        con = self._connection()
         con.register("cells", frame)
         try:
-            params = {"ipad": self.ipad, "opad": self.opad} if kind == "id_number" else {}
-            query = QUERIES[kind].replace("$ipad", "$ipad::blob").replace("$opad", "$opad::blob")
-            result = con.execute(f"select value, error from ({query}) order by k", params).fetchall()
+            return con.execute(f"select value, error from ({self._query(kind)}) order by k", self._params(kind)).fetchall()
         finally:
             con.unregister("cells")
-        return result
+
+    def column(self, kind: str, texts: list[str | None]) -> tuple[list[bool], list[str | None], list[str | None]]:
+        """(left to the caller, value, error code) per text of a column's distinct values: the texts
+        ROUTE takes are ruled here, each text once per file (the outcomes stay in a table of this
+        in-memory database), the others are left."""
+        import numpy as np
+        import pandas as pd
+        con = self._connection()
+        known = f"known_{kind}"
+        con.execute(f"create temp table if not exists {known} (t varchar, value varchar, error varchar)")
+        if con.execute(f"select count(*) from {known}").fetchall()[0][0] >= KNOWN_VALUES:
+            con.execute(f"delete from {known}")
+        con.register("d", pd.DataFrame({"k": np.arange(len(texts), dtype=np.int64), "t": np.array(texts, dtype=object)}))
+        try:
+            con.execute(f"create or replace temp table routed as select k, t, {ROUTE} as ready from d")
+            con.execute(f"""create or replace temp table cells as select row_number() over () as k, t, ready
+                            from (select distinct r.t, r.ready from routed r anti join {known} using (t)
+                                  where r.ready is not null)""")
+            con.execute(f"insert into {known} select c.t, r.value, r.error from cells c join ({self._query(kind)}) r "
+                        "using (k)", self._params(kind))
+            rows = con.execute(f"""select r.ready is null, n.value, n.error from routed r
+                                   left join {known} n on r.ready is not null and n.t = r.t order by r.k""").fetchall()
+        finally:
+            con.unregister("d")
+            con.execute("drop table if exists routed; drop table if exists cells")
+        left, values, errors = zip(*rows) if rows else ((), (), ())
+        return list(left), list(values), list(errors)
+
+    def _connection(self) -> Any:
+        if self._con is None:
+            import duckdb
+            # in memory only: never spilled to a temporary file, as raw values pass through it
+            self._con = duckdb.connect(config={"temp_directory": ""})
+        return self._con
+
+    def _query(self, kind: str) -> str:
+        return QUERIES[kind].replace("$ipad", "$ipad::blob").replace("$opad", "$opad::blob")
+
+    def _params(self, kind: str) -> dict[str, bytes]:
+        return {"ipad": self.ipad, "opad": self.opad} if kind == "id_number" else {}
 
     def close(self) -> None:
         if self._con is not None:

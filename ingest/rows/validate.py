@@ -29,13 +29,12 @@ from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
 from ingest.rows.parsed import Parsed, factorize
 from ingest.rows.personal_sql import SQL_TYPES, PersonalColumns
 from ingest.rows.rules import ROW_CHECKS, ROW_WARNINGS
-from ingest.rows.values import (BLANK_MARKS, CALENDAR, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
+from ingest.rows.values import (CALENDAR, MAX_CELL_CHARS, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
                                 is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
 
 log = logging.getLogger(__name__)
 _MISSING = object()
 
-MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 MAX_CODE_CHARS = 64
 # One project's amount: 1 万亿元. The marts sum a department's projects of a month into
 # numeric(18,2), which holds below 10**16: 10,000 projects at this ceiling still fit.
@@ -117,11 +116,25 @@ class RowParser:
         return False
 
     def _personal(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
-        """The outcomes of a personal-data column's distinct values: the rules run in SQL
-        (ingest.rows.personal_sql) over the values not seen before, in one query. Printable ASCII
-        longer than any blank mark, and text of CJK unified ideographs alone (NFKC leaves them as
-        they are) that is no blank mark, go straight to SQL; other cells are checked and normalised
-        first."""
+        """The outcomes of a personal-data column's distinct values, ruled in SQL
+        (ingest.rows.personal_sql): text the SQL can read as written in one query over the column;
+        the rest (blank, typed numbers, other scripts, full-width forms) checked and normalised
+        here first (`_each`)."""
+        texts = [v if type(v) is str else None for v in distinct]
+        try:
+            left, values, errors = self.personal.column(f.type, texts)
+        except Exception as e:     # a failure no rule foresaw: every value on its own
+            log.warning("unforeseen %s on field %s: values ruled one by one", type(e).__name__, f.name)
+            return self._each(cache, f, distinct)
+        results: list[Any] = [(v, None) if e is None else (None, (e, self.header(f.name), _shown(f, raw), {}))
+                              for raw, v, e in zip(distinct, values, errors)]
+        slow = [j for j, x in enumerate(left) if x]
+        for j, outcome in zip(slow, self._each(cache, f, [distinct[j] for j in slow])):
+            results[j] = outcome
+        return results
+
+    def _each(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
+        """Outcomes of values checked and normalised one by one, then ruled in SQL together."""
         results: list[Any] = [None] * len(distinct)
         waiting: list[int] = []
         texts: list[str] = []
@@ -132,26 +145,14 @@ class RowParser:
                 outcome = cache.get(key, _MISSING)
             except TypeError:                   # unhashable: a list or object from JSON
                 outcome = self._cell(f, raw, j)
-            if outcome is not _MISSING:
-                results[j] = outcome
-            elif type(raw) is str and 6 < len(raw) <= MAX_CELL_CHARS and raw.isascii() and raw.isprintable() \
-                    and not raw.isspace():
-                waiting.append(j)
-                texts.append(raw)
-                ready.append(False)
-            elif type(raw) is str and raw and "\u4e00" <= min(raw) and max(raw) <= "\u9fff" \
-                    and len(raw) <= MAX_CELL_CHARS and raw not in BLANK_MARKS:
-                waiting.append(j)         # Chinese characters only: what normalising would make of it
-                texts.append(raw)
-                ready.append(True)
-            else:
+            if outcome is _MISSING:
                 outcome = self._prepare(f, raw)
-                if type(outcome) is tuple:
-                    results[j] = outcome
-                else:
-                    waiting.append(j)
-                    texts.append(outcome[0])
-                    ready.append(outcome[1])
+            if type(outcome) is tuple:
+                results[j] = outcome
+            else:
+                waiting.append(j)
+                texts.append(outcome[0])
+                ready.append(outcome[1])
         for j, (value, error) in zip(waiting, self._run_sql(f, [distinct[j] for j in waiting], texts, ready)):
             results[j] = (value, None) if error is None else (None, (error, self.header(f.name), _shown(f, distinct[j]), {}))
         if len(cache) + len(waiting) >= CACHE_VALUES:

@@ -17,6 +17,7 @@ _SERIALS = ((FIRST_DAY - EXCEL_EPOCH).days, (LAST_DAY - EXCEL_EPOCH).days)
 # The days the marts' calendar (dbt_project/models/marts/dim_date.sql) holds: the mart audit
 # refuses a fact dated outside it, so ingest quarantines such dates in the fields it audits.
 CALENDAR = (dt.date(2020, 1, 1), dt.date(2030, 12, 31))
+MAX_CELL_CHARS = 32_767          # Excel's own limit for one cell
 # Cells clerks use to mean "nothing here".
 BLANK_MARKS = frozenset({"-", "--", "—", "——", "/", "无", "暂无", "空", "N/A", "n/a", "#N/A", "null", "NULL", "None"})
 
