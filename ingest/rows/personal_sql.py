@@ -6,8 +6,10 @@ in-memory DuckDB of the parser's own; raw values stay in a registered frame, nev
 A value comes in as text: ASCII cells as written (the SQL collapses their spaces); anything else
 (other scripts' digits, full-width forms, numbers typed in a workbook) as Python made it
 (`values.clean_text`, `ascii_digits`), flagged `ready`. What comes back per value is
-(value, None) or (None, reason code); the caller words the reason. Each text is ruled once per
-file: the outcomes stay in a temporary table of that in-memory database (never spilled to disk)."""
+(value, None) or (None, reason code); the caller words the reason (and remembers outcomes, so a
+value recurring across chunks is ruled once).
+
+QUERIES[kind] reads `cells(k, t, ready)` and yields (k, value, error) per text."""
 from __future__ import annotations
 
 import hashlib
@@ -67,7 +69,6 @@ ROUTE = f"""case when length(t) between 7 and {MAX_CELL_CHARS} and regexp_full_m
                       and trim(t) <> '' then false
                  when length(t) <= {MAX_CELL_CHARS} and regexp_full_match(t, '[\\x{{4e00}}-\\x{{9fff}}]+')
                       and t not in {BLANK_MARKS_SQL} then true end"""
-KNOWN_VALUES = 200_000      # outcomes remembered per column kind (then forgotten, not grown)
 
 
 def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
@@ -100,32 +101,19 @@ class PersonalColumns:
         finally:
             con.unregister("cells")
 
-    def column(self, kind: str, texts: list[str | None]) -> tuple[list[bool], list[str | None], list[str | None]]:
-        """(left to the caller, value, error code) per text of a column's distinct values: the texts
-        ROUTE takes are ruled here, each text once per file (the outcomes stay in a table of this
-        in-memory database), the others are left."""
+    def column(self, kind: str, texts: list[str | None]) -> dict[int, tuple[str | None, str | None]]:
+        """{index: (value, error code)} for the texts of a column ROUTE takes, in one query; the
+        others (absent from the answer) are left to the caller to check and normalise."""
         import numpy as np
         import pandas as pd
         con = self._connection()
-        known = f"known_{kind}"
-        con.execute(f"create temp table if not exists {known} (t varchar, value varchar, error varchar)")
-        if con.execute(f"select count(*) from {known}").fetchall()[0][0] >= KNOWN_VALUES:
-            con.execute(f"delete from {known}")
         con.register("d", pd.DataFrame({"k": np.arange(len(texts), dtype=np.int64), "t": np.array(texts, dtype=object)}))
         try:
-            con.execute(f"create or replace temp table routed as select k, t, {ROUTE} as ready from d")
-            con.execute(f"""create or replace temp table cells as select row_number() over () as k, t, ready
-                            from (select distinct r.t, r.ready from routed r anti join {known} using (t)
-                                  where r.ready is not null)""")
-            con.execute(f"insert into {known} select c.t, r.value, r.error from cells c join ({self._query(kind)}) r "
-                        "using (k)", self._params(kind))
-            rows = con.execute(f"""select r.ready is null, n.value, n.error from routed r
-                                   left join {known} n on r.ready is not null and n.t = r.t order by r.k""").fetchall()
+            query = (f"with cells as (select * from (select k, t, {ROUTE} as ready from d) where ready is not null), "
+                     + self._query(kind).strip()[len("with "):])
+            return {k: (value, error) for k, value, error in con.execute(query, self._params(kind)).fetchall()}
         finally:
             con.unregister("d")
-            con.execute("drop table if exists routed; drop table if exists cells")
-        left, values, errors = zip(*rows) if rows else ((), (), ())
-        return list(left), list(values), list(errors)
 
     def _connection(self) -> Any:
         if self._con is None:

@@ -117,20 +117,40 @@ class RowParser:
 
     def _personal(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
         """The outcomes of a personal-data column's distinct values, ruled in SQL
-        (ingest.rows.personal_sql): text the SQL can read as written in one query over the column;
-        the rest (blank, typed numbers, other scripts, full-width forms) checked and normalised
-        here first (`_each`)."""
-        texts = [v if type(v) is str else None for v in distinct]
+        (ingest.rows.personal_sql): values not seen before whose text SQL reads as written in one
+        query over the column; the rest (blank, typed numbers, other scripts, full-width forms)
+        checked and normalised here first (`_each`)."""
+        results: list[Any] = [None] * len(distinct)
+        asked: list[int] = []
+        for j, raw in enumerate(distinct):
+            try:
+                outcome = cache.get(raw if type(raw) is str else (type(raw), raw), _MISSING)
+            except TypeError:                   # unhashable: a list or object from JSON
+                outcome = self._cell(f, raw, j)
+            if outcome is _MISSING:
+                asked.append(j)
+            else:
+                results[j] = outcome
         try:
-            left, values, errors = self.personal.column(f.type, texts)
+            ruled = self.personal.column(f.type, [distinct[j] if type(distinct[j]) is str else None for j in asked])
         except Exception as e:     # a failure no rule foresaw: every value on its own
             log.warning("unforeseen %s on field %s: values ruled one by one", type(e).__name__, f.name)
-            return self._each(cache, f, distinct)
-        results: list[Any] = [(v, None) if e is None else (None, (e, self.header(f.name), _shown(f, raw), {}))
-                              for raw, v, e in zip(distinct, values, errors)]
-        slow = [j for j, x in enumerate(left) if x]
-        for j, outcome in zip(slow, self._each(cache, f, [distinct[j] for j in slow])):
+            ruled = {}
+        left = []
+        for k, j in enumerate(asked):
+            if (got := ruled.get(k)) is None:
+                left.append(j)
+            else:
+                value, error = got
+                results[j] = (value, None) if error is None else \
+                    (None, (error, self.header(f.name), _shown(f, distinct[j]), {}))
+        for j, outcome in zip(left, self._each(cache, f, [distinct[j] for j in left])):
             results[j] = outcome
+        if len(cache) + len(asked) >= CACHE_VALUES:
+            cache.clear()
+        for j in asked:
+            raw = distinct[j]
+            cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
         return results
 
     def _each(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
