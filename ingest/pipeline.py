@@ -23,6 +23,7 @@ from ingest.files.intake import clear_snapshots, waiting  # noqa: F401  (callers
 from ingest.errors import ConfigError, Duplicate, FileRefused, content_errors, unforeseen
 from ingest.files.layout import Table, choose
 from ingest.raw.receipt import RECEIPT_ROWS, Receipt, write_receipt
+from ingest.rows import rules
 from ingest.rows.messages import Rejected, reject
 from ingest.rows.validate import RowParser
 from ingest.rows.values import Period
@@ -270,11 +271,13 @@ def _keep(writer: load.FileLoad, receipt: Receipt, kind: str, rows: list) -> Non
 def _stage(table: Table, parser: RowParser, writer: load.FileLoad, receipt: Receipt) -> None:
     """Every data row into the stage or the refused list, chunk by chunk; then rules across rows."""
     for chunk in table.data_chunks():
-        good, bad, warned = parser.parse_chunk(chunk)
+        good, bad = parser.parse_chunk(chunk)
         receipt.rows_found += len(chunk)
         writer.add(good)
         _keep(writer, receipt, "rejected", bad)
-        _keep(writer, receipt, "warnings", warned)
+    refused, warned = rules.across_fields(writer, parser, table.contract)
+    _keep(writer, receipt, "rejected", refused)
+    _keep(writer, receipt, "warnings", warned)
     if (cut := table.grid.cut_record) is not None and writer.take_rows([cut]):
         _keep(writer, receipt, "rejected", [Rejected(cut, "(整行)", "", "truncated_record",
                                                      "文件最后一行没有换行符,可能在写入或传输中被截断,该行未入库;"

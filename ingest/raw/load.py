@@ -134,6 +134,10 @@ class FileLoad:
             self.staged -= len(hits)
         return hits
 
+    def take(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows matched by `sql` over `{stage}` (first column: row_number), removed from the stage."""
+        return self._take(sql.replace("{stage}", STAGE), params)
+
     def take_rows(self, rows: list[int]) -> list[tuple]:
         """The rows with these row numbers, removed from the stage."""
         return self._take(f"select row_number from {STAGE} where list_contains(?, row_number) order by row_number",

@@ -1,5 +1,5 @@
 """One chunk's parsed rows held column by column: each field's distinct values and every row's index
-into them, so that dropping rows copies indices, never values."""
+into them."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,20 +10,13 @@ import numpy as np
 
 class Parsed:
     """One chunk's valid rows, column by column: per field the outcomes of its distinct values
-    (typed) and each row's index into them. Dropping rows copies indices, never values."""
+    (typed) and each row's index into them."""
 
     def __init__(self, rows: np.ndarray, codes: dict[str, np.ndarray], values: dict[str, list[Any]]) -> None:
         self.rows, self.codes, self.values = rows, codes, values
 
     def __len__(self) -> int:
         return len(self.rows)
-
-    def column(self, name: str) -> list[Any]:
-        """Each row's typed value (None for a field the file does not have)."""
-        if name not in self.codes:
-            return [None] * len(self.rows)
-        values = self.values[name]
-        return [values[c] for c in self.codes[name].tolist()]
 
     def texts(self, name: str) -> np.ndarray:
         """Each row's value as staged text (dates ISO, amounts as decimal text), an object array."""
@@ -37,9 +30,6 @@ class Parsed:
     def distinct(self, name: str) -> list[Any]:
         values = self.values[name]
         return [values[c] for c in np.unique(self.codes[name]).tolist()]
-
-    def keep(self, mask: np.ndarray) -> Parsed:
-        return Parsed(self.rows[mask], {n: c[mask] for n, c in self.codes.items()}, self.values)
 
 
 def factorize(column: tuple[Any, ...]) -> tuple[np.ndarray, list[Any]]:

@@ -1,13 +1,11 @@
 """Rules across the fields of one row, named in a contract's `checks` (a failing row is refused)
-and `warnings` (the row loads with a caution)."""
+and `warnings` (the row loads with a caution), as SQL over a file's staged rows (typed: dates,
+amounts in yuan); Python only words the rows they flag."""
 from __future__ import annotations
 
-from typing import Callable, Protocol
-
-import numpy as np
+from typing import Any, Callable, Protocol
 
 from ingest.rows.messages import Rejected, reject, warn, yuan
-from ingest.rows.parsed import Parsed
 
 
 class Headers(Protocol):
@@ -15,48 +13,60 @@ class Headers(Protocol):
         """The header as the clerk wrote it for a contract field."""
 
 
-def without(rows: Parsed, failing: list[int]) -> Parsed:
-    mask = np.ones(len(rows), dtype=bool)
-    mask[failing] = False
-    return rows.keep(mask)
+class Stage(Protocol):
+    def take(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows matched by `sql` over `{stage}` (first column: row_number), removed from it."""
+
+    def query(self, sql: str, params: list | None = None) -> list[tuple]:
+        """Rows of `sql` over `{stage}`."""
 
 
-def not_before(p: Headers, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
-    a, b = rows.column(c["field"]), rows.column(c["other"])
-    failing = [k for k, (x, y) in enumerate(zip(a, b)) if x is not None and y is not None and x < y]
-    bad = [reject(int(rows.rows[k]), "date_order", p.header(c["field"]), a[k].isoformat(),
-                  other=p.header(c["other"])) for k in failing]
-    return without(rows, failing), bad
+def _in(values: list[str]) -> str:
+    return ", ".join("?" for _ in values)
 
 
-def required_when(p: Headers, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
-    value, when = rows.column(c["field"]), rows.column(c["when"])
-    failing = [k for k, (v, w) in enumerate(zip(value, when)) if v is None and w in c["in"]]
-    bad = [reject(int(rows.rows[k]), f"missing_{c['field']}", p.header(c["field"]), when[k]) for k in failing]
-    return without(rows, failing), bad
+def not_before(s: Stage, p: Headers, c: dict) -> list[Rejected]:
+    a, b = c["field"], c["other"]
+    hits = s.take(f'select row_number, "{a}" from {{stage}} where "{a}" < "{b}" order by row_number')
+    return [reject(n, "date_order", p.header(a), day.isoformat(), other=p.header(b)) for n, day in hits]
 
 
-def at_most_times(p: Headers, rows: Parsed, c: dict) -> tuple[Parsed, list[Rejected]]:
-    a, b, times = rows.column(c["field"]), rows.column(c["other"]), c["times"]
-    failing = [k for k, (x, y) in enumerate(zip(a, b)) if x is not None and y is not None and x > y * times]
-    bad = [reject(int(rows.rows[k]), "ratio_out_of_range", p.header(c["field"]), yuan(a[k]),
-                  other=p.header(c["other"]), allowed=f"{times:,}") for k in failing]
-    return without(rows, failing), bad
+def required_when(s: Stage, p: Headers, c: dict) -> list[Rejected]:
+    a, when = c["field"], c["when"]
+    hits = s.take(f'select row_number, "{when}" from {{stage}} where "{a}" is null and "{when}" in ({_in(c["in"])}) '
+                  "order by row_number", list(c["in"]))
+    return [reject(n, f"missing_{a}", p.header(a), w) for n, w in hits]
 
 
-def not_above(p: Headers, rows: Parsed, c: dict) -> list[Rejected]:
-    a, b = rows.column(c["field"]), rows.column(c["other"])
-    return [warn(int(n), "above_other", p.header(c["field"]), yuan(x), p.header(c["other"]))
-            for n, x, y in zip(rows.rows.tolist(), a, b) if x is not None and y is not None and x > y]
+def at_most_times(s: Stage, p: Headers, c: dict) -> list[Rejected]:
+    a, b, times = c["field"], c["other"], c["times"]
+    hits = s.take(f'select row_number, "{a}" from {{stage}} where "{a}" > "{b}" * ? order by row_number', [times])
+    return [reject(n, "ratio_out_of_range", p.header(a), yuan(x), other=p.header(b), allowed=f"{times:,}")
+            for n, x in hits]
 
 
-def absent_when(p: Headers, rows: Parsed, c: dict) -> list[Rejected]:
-    value, when = rows.column(c["field"]), rows.column(c["when"])
-    return [warn(int(n), "unexpected_value", p.header(c["field"]), str(v), w)
-            for n, v, w in zip(rows.rows.tolist(), value, when) if v is not None and w in c["in"]]
+def not_above(s: Stage, p: Headers, c: dict) -> list[Rejected]:
+    a, b = c["field"], c["other"]
+    hits = s.query(f'select row_number, "{a}" from {{stage}} where "{a}" > "{b}" order by row_number')
+    return [warn(n, "above_other", p.header(a), yuan(x), p.header(b)) for n, x in hits]
 
 
-ROW_CHECKS: dict[str, Callable[[Headers, Parsed, dict], tuple[Parsed, list[Rejected]]]] = {
+def absent_when(s: Stage, p: Headers, c: dict) -> list[Rejected]:
+    a, when = c["field"], c["when"]
+    hits = s.query(f'select row_number, "{a}", "{when}" from {{stage}} where "{a}" is not null '
+                   f'and "{when}" in ({_in(c["in"])}) order by row_number', list(c["in"]))
+    return [warn(n, "unexpected_value", p.header(a), str(v), w) for n, v, w in hits]
+
+
+ROW_CHECKS: dict[str, Callable[[Stage, Headers, dict], list[Rejected]]] = {
     "not_before": not_before, "required_when": required_when, "at_most_times": at_most_times}
-ROW_WARNINGS: dict[str, Callable[[Headers, Parsed, dict], list[Rejected]]] = {
+ROW_WARNINGS: dict[str, Callable[[Stage, Headers, dict], list[Rejected]]] = {
     "not_above": not_above, "absent_when": absent_when}
+
+
+def across_fields(stage: Stage, headers: Headers, contract: Any) -> tuple[list[Rejected], list[Rejected]]:
+    """(refused, warned) rows of the staged file: each check in the contract's order over the rows
+    no earlier rule refused, then the warnings over the rows left."""
+    refused = [r for c in contract.checks if c["rule"] in ROW_CHECKS for r in ROW_CHECKS[c["rule"]](stage, headers, c)]
+    warned = [w for c in contract.warnings if c["rule"] in ROW_WARNINGS for w in ROW_WARNINGS[c["rule"]](stage, headers, c)]
+    return refused, warned

@@ -28,7 +28,6 @@ from ingest.rows import pii
 from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
 from ingest.rows.parsed import Parsed, factorize
 from ingest.rows.personal_sql import SQL_TYPES, PersonalColumns
-from ingest.rows.rules import ROW_CHECKS, ROW_WARNINGS
 from ingest.rows.values import (CALENDAR, MAX_CELL_CHARS, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
                                 is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
 
@@ -208,9 +207,9 @@ class RowParser:
                     out.append((None, "unreadable_value"))
             return out
 
-    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected], list[Rejected]]:
-        """(good rows, rejected rows, warnings) of one chunk; every row is in exactly one of the
-        first two."""
+    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected]]:
+        """(good rows, rejected rows) of one chunk: every row is in exactly one. Rules across the
+        fields of a row run on the staged rows (ingest.rows.rules)."""
         count = len(rows)
         numbers = np.fromiter((n for n, _ in rows), dtype=np.int64, count=count)
         columns = list(itertools.zip_longest(*(cells for _, cells in rows)))  # short rows padded with None
@@ -244,14 +243,8 @@ class RowParser:
         for name, f in self.table.contract.fields.items():
             if f.type == "period" and name in good.codes:
                 self.periods.update(good.distinct(name))
-        for check in self.table.contract.checks:
-            if check["rule"] in ROW_CHECKS:
-                good, more = ROW_CHECKS[check["rule"]](self, good, check)
-                bad.extend(more)
         bad.sort(key=lambda r: r.row)
-        warned = [w for rule in self.table.contract.warnings if rule["rule"] in ROW_WARNINGS
-                  for w in ROW_WARNINGS[rule["rule"]](self, good, rule)]
-        return good, bad, warned
+        return good, bad
 
     def _fail(self, code: str, f: Field, raw: Any, **extra: str) -> RowError:
         return RowError(code, self.header(f.name), _shown(f, raw), **extra)
