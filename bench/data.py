@@ -35,10 +35,15 @@ def utf8_export(landing: Path, rows: int, scratch: Path) -> Path:
     source = export(scratch, rows)
     target = landing / source.relative_to(scratch)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(source, encoding="gb18030", newline="") as src, open(target, "w", encoding="utf-8", newline="") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
+    to_utf8(source, target)
     shutil.rmtree(scratch)
     return target
+
+
+def to_utf8(source: Path, target: Path) -> None:
+    """A GB18030 text file re-encoded as UTF-8, streamed."""
+    with open(source, encoding="gb18030", newline="") as src, open(target, "w", encoding="utf-8", newline="") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
 
 
 def xlsx_export(landing: Path, rows: int, scratch: Path) -> Path:
