@@ -27,9 +27,9 @@ from ingest.registry import Registry
 from ingest.rows import pii
 from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
 from ingest.rows.parsed import Parsed, factorize
-from ingest.rows.personal_sql import SQL_TYPES, PersonalColumns
+from ingest.rows.column_sql import SQL_TYPES, ColumnRules, prepared_text
 from ingest.rows.values import (CALENDAR, MAX_CELL_CHARS, UNIT_FACTORS, AmbiguousNumber, RoundsToZero, ascii_digits, clean_text,
-                                is_blank, parse_amount, parse_date, parse_hours, to_cents, unit_in)
+                                is_blank, parse_amount, parse_hours, to_cents, unit_in)
 
 log = logging.getLogger(__name__)
 _MISSING = object()
@@ -39,6 +39,7 @@ MAX_CODE_CHARS = 64
 # numeric(18,2), which holds below 10**16: 10,000 projects at this ceiling still fit.
 MAX_AMOUNT = Decimal(10) ** 12
 CACHE_VALUES = 200_000           # outcomes remembered per field (then forgotten, not grown)
+SQL_EXTRA = {"date_outside_calendar": {"allowed": f"{CALENDAR[0]}~{CALENDAR[1]}"}}   # what a reason names
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
 
 
@@ -58,9 +59,9 @@ class RowParser:
         self.periods: set[str] = set()       # distinct 填报期间 column values
         self.parsers: dict[str, Callable[[Field, Any, int], Any]] = {
             "text": self._text, "code": self._code, "enum": self._enum, "department": self._department,
-            "amount": self._amount, "date": self._date, "hours": self._hours, "period": self._period,
+            "amount": self._amount, "hours": self._hours, "period": self._period,
 }
-        self.personal = PersonalColumns(key)
+        self.sql = ColumnRules(key)
 
     def header(self, name: str) -> str:
         return next((self.table.headers[i] for i, n in self.table.columns.items() if n == name), name)
@@ -114,9 +115,9 @@ class RowParser:
             return True
         return False
 
-    def _personal(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
-        """The outcomes of a personal-data column's distinct values, ruled in SQL
-        (ingest.rows.personal_sql): values not seen before whose text SQL reads as written in one
+    def _sql_column(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
+        """The outcomes of a column's distinct values whose type is ruled in SQL
+        (ingest.rows.column_sql: personal data, dates): values not seen before whose text SQL reads as written in one
         query over the column; the rest (blank, typed numbers, other scripts, full-width forms)
         checked and normalised here first (`_each`)."""
         results: list[Any] = [None] * len(distinct)
@@ -131,7 +132,8 @@ class RowParser:
             else:
                 results[j] = outcome
         try:
-            ruled = self.personal.column(f.type, [distinct[j] if type(distinct[j]) is str else None for j in asked])
+            ruled = self.sql.column(f.type, [distinct[j] if type(distinct[j]) is str else None for j in asked],
+                                   self._sql_params(f))
         except Exception as e:     # a failure no rule foresaw: every value on its own
             log.warning("unforeseen %s on field %s: values ruled one by one", type(e).__name__, f.name)
             ruled = {}
@@ -142,7 +144,7 @@ class RowParser:
             else:
                 value, error = got
                 results[j] = (value, None) if error is None else \
-                    (None, (error, self.header(f.name), _shown(f, distinct[j]), {}))
+                    (None, (error, self.header(f.name), _shown(f, distinct[j]), dict(SQL_EXTRA.get(error, {}))))
         for j, outcome in zip(left, self._each(cache, f, [distinct[j] for j in left])):
             results[j] = outcome
         if len(cache) + len(asked) >= CACHE_VALUES:
@@ -173,7 +175,7 @@ class RowParser:
                 texts.append(outcome[0])
                 ready.append(outcome[1])
         for j, (value, error) in zip(waiting, self._run_sql(f, [distinct[j] for j in waiting], texts, ready)):
-            results[j] = (value, None) if error is None else (None, (error, self.header(f.name), _shown(f, distinct[j]), {}))
+            results[j] = (value, None) if error is None else (None, (error, self.header(f.name), _shown(f, distinct[j]), dict(SQL_EXTRA.get(error, {}))))
         if len(cache) + len(waiting) >= CACHE_VALUES:
             cache.clear()
         for j in waiting:
@@ -181,12 +183,18 @@ class RowParser:
             cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
         return results
 
+    def _sql_params(self, f: Field) -> dict[str, Any] | None:
+        if f.type != "date":
+            return None
+        return {"today": self.today, "not_future": f.not_future, "in_calendar": f.in_calendar,
+                "first": CALENDAR[0], "last": CALENDAR[1]}
+
     def _prepare(self, f: Field, raw: Any) -> tuple[Any, tuple | None] | list:
         """A cell's outcome when it has one before SQL (blank, refused), else [text, prepared]."""
         try:
             if self._empty(f, raw):
                 return None, None
-            return list(sql_input(f.type, raw))
+            return list(prepared_text(f.type, raw))
         except RowError as e:     # sql_input's own carry no field: the value is shown masked
             return None, ((e.code, e.field, e.value, e.extra) if e.field else
                           (e.code, self.header(f.name), _shown(f, raw), e.extra))
@@ -196,12 +204,12 @@ class RowParser:
     def _run_sql(self, f: Field, raws: list[Any], texts: list[str], ready: list[bool]) -> list[tuple[Any, str | None]]:
         """(value, error code) per text; a failure no rule foresaw refuses only the values it fails on."""
         try:
-            return self.personal.outcomes(f.type, texts, ready)
+            return self.sql.outcomes(f.type, texts, ready, self._sql_params(f))
         except Exception:
             out: list[tuple[Any, str | None]] = []
             for raw, text, prepared in zip(raws, texts, ready):
                 try:
-                    out += self.personal.outcomes(f.type, [text], [prepared])
+                    out += self.sql.outcomes(f.type, [text], [prepared], self._sql_params(f))
                 except Exception as e:
                     self._unforeseen(f, raw, e)
                     out.append((None, "unreadable_value"))
@@ -226,7 +234,7 @@ class RowParser:
         for i, name, f, cache in self.plan:
             code, distinct = factorize(columns[i] if i < len(columns) else (None,) * count)
             if f.type in SQL_TYPES:
-                results = self._personal(cache, f, distinct)
+                results = self._sql_column(cache, f, distinct)
             else:
                 results = [self._outcome(cache, f, raw, i) for raw in distinct]
             failing = np.fromiter((e is not None for _, e in results), dtype=bool, count=len(results))
@@ -289,17 +297,6 @@ class RowParser:
             raise self._fail("negative_amount", f, raw)
         return amount
 
-    def _date(self, f: Field, raw: Any, i: int) -> dt.date:
-        try:
-            day = parse_date(raw)
-        except ValueError:
-            raise self._fail("bad_date", f, raw) from None
-        if f.not_future and day > self.today:
-            raise self._fail("date_in_future", f, raw)
-        if f.in_calendar and not CALENDAR[0] <= day <= CALENDAR[1]:
-            raise self._fail("date_outside_calendar", f, raw, allowed=f"{CALENDAR[0]}~{CALENDAR[1]}")
-        return day
-
     def _hours(self, f: Field, raw: Any, i: int) -> Decimal:
         try:
             hours = parse_hours(raw)
@@ -313,25 +310,3 @@ class RowParser:
             return to_cents(hours, "0.01 小时")     # the marts' numeric(6,2), before it is stored
         except RoundsToZero as e:
             raise self._fail("rounds_to_zero", f, raw, allowed=str(e)) from None
-
-def sql_input(kind: str, raw: Any) -> tuple[str, bool]:
-    """A personal-data cell as the text its SQL rule reads: (text, prepared). ASCII text goes as
-    written (the SQL collapses its spaces); other text is normalised here (NFKC, digits of any
-    script made ASCII); numbers from a workbook or JSON become their text, or RowError when the
-    cell cannot hold an ID number exactly (Excel keeps 15 significant digits of a number: an
-    18-digit ID typed as a number counts only from digits stored in full that no float could
-    have produced)."""
-    if type(raw) is str and raw.isascii():
-        return raw, False
-    if kind == "person_name":
-        return clean_text(raw).replace(" ", ""), True
-    if kind == "phone":
-        return ascii_digits(clean_text(int(raw) if isinstance(raw, float) and raw.is_integer() else raw)), True
-    if isinstance(raw, float):
-        raise RowError("id_not_text", "", "")
-    if isinstance(raw, int):
-        return str(raw), True
-    text = ascii_digits(clean_text(raw)).replace(" ", "")
-    if isinstance(raw, NumericText) and (not text.isdigit() or float(int(text)) == int(text)):
-        raise RowError("id_not_text", "", "")
-    return text, True

@@ -1,5 +1,6 @@
-"""Cell value parsers: text, amounts, dates, hours, reporting periods. Each raises ValueError
-with a Chinese message on input it cannot read; nothing becomes None silently."""
+"""Cell value parsers: text, amounts, hours, reporting periods. Each raises ValueError with a
+Chinese message on input it cannot read; nothing becomes None silently. (Dates and personal data
+are ruled in SQL: ingest.rows.column_sql.)"""
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 UNIT_FACTORS = {"元": Decimal(1), "万元": Decimal(10_000), "亿元": Decimal(100_000_000)}
 # Dates outside this window are typos (a clerk's '5' read as an Excel serial is 1900-01-04).
 FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2099, 12, 31)
-_SERIALS = ((FIRST_DAY - EXCEL_EPOCH).days, (LAST_DAY - EXCEL_EPOCH).days)
+SERIALS = ((FIRST_DAY - EXCEL_EPOCH).days, (LAST_DAY - EXCEL_EPOCH).days)
 # The days the marts' calendar (dbt_project/models/marts/dim_date.sql) holds: the mart audit
 # refuses a fact dated outside it, so ingest quarantines such dates in the fields it audits.
 CALENDAR = (dt.date(2020, 1, 1), dt.date(2030, 12, 31))
@@ -24,9 +25,6 @@ BLANK_MARKS = frozenset({"-", "--", "—", "——", "/", "无", "暂无", "空"
 _UNIT_RE = re.compile(r"(亿元|万元|元)")
 _SPACE_RE = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]+")   # whitespace and zero-width marks (a stray BOM)
 _AMOUNT_UNIT_RE = re.compile(r"^(.*?)(亿元|万元|元)$")
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-_COMPACT_DATE_RE = re.compile(r"^(20\d{2})(\d{2})(\d{2})$")
-_SERIAL_RE = re.compile(r"^\d{5}(\.\d+)?$")
 _HOURS_RE = re.compile(r"^(.*?)(小时|h|H|个小时|分钟|min)$")
 _ANNUAL_RE = re.compile(r"(20\d{2})\s*年\s*(?:度|全年|1\s*[-~～至到]\s*12\s*月)")
 _RANGE_RE = re.compile(r"(?:(20\d{2})\s*年\s*)?(\d{1,2})\s*月?\s*[-~～至到]\s*(\d{1,2})\s*月")
@@ -141,34 +139,6 @@ def parse_hours(value: object) -> Decimal:
             number = parse_decimal(m.group(1))
             return number / 60 if m.group(2) in ("分钟", "min") else number
     return parse_decimal(value)
-
-
-def _checked(day: dt.date) -> dt.date:
-    if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError("日期超出合理范围")
-    return day
-
-
-def parse_date(value: object) -> dt.date:
-    """2022-05-20, 2022/5/20, 2022.5.20, 2022年5月20日, 20220520, Excel serials, datetimes."""
-    if isinstance(value, dt.datetime):
-        return _checked(value.date())
-    if isinstance(value, dt.date):
-        return _checked(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if _SERIALS[0] <= value <= _SERIALS[1]:  # Excel serial day number (fraction = time of day)
-            return EXCEL_EPOCH + dt.timedelta(days=int(value))
-        raise ValueError("不是有效的日期")
-    text = ascii_digits(clean_text(value))
-    if _SERIAL_RE.match(text):
-        return parse_date(float(text))
-    m = _DATE_RE.match(text) or _COMPACT_DATE_RE.match(text)
-    if not m:
-        raise ValueError("日期格式无法识别")
-    try:
-        return _checked(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))))
-    except ValueError as exc:
-        raise ValueError(str(exc) if "范围" in str(exc) else "日期不存在") from None
 
 
 class Period(NamedTuple):

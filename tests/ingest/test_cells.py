@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ingest.pipeline import ingest_file
-from ingest.rows.personal_sql import PersonalColumns
+from ingest.rows.column_sql import ColumnRules
 from tests.corpus import files as F
 from tests.corpus.cells import SCRIPTS, X_IDS, in_script
 
@@ -32,20 +32,20 @@ def test_an_unforeseen_error_refuses_the_row_and_logs_no_value(tmp_path, monkeyp
     UnicodeEncodeError or a KeyError would) quarantines that row; the file loads the others.
     The personal-data rules run in SQL over a column's values at once: a failing query is retried
     value by value, so only the value it fails on refuses its row."""
-    real_column, real_outcomes = PersonalColumns.column, PersonalColumns.outcomes
+    real_column, real_outcomes = ColumnRules.column, ColumnRules.outcomes
 
-    def broken_column(self, kind, texts):
+    def broken_column(self, kind, texts, params=None):
         if kind == "phone" and any(t and t.endswith("5678") for t in texts):
             raise RuntimeError(f"cannot read {texts}")
-        return real_column(self, kind, texts)
+        return real_column(self, kind, texts, params)
 
-    def broken_outcomes(self, kind, texts, ready):
+    def broken_outcomes(self, kind, texts, ready, params=None):
         if kind == "phone" and any(t.endswith("5678") for t in texts):
             raise RuntimeError(f"cannot read {texts}")
-        return real_outcomes(self, kind, texts, ready)
+        return real_outcomes(self, kind, texts, ready, params)
 
-    monkeypatch.setattr(PersonalColumns, "column", broken_column)
-    monkeypatch.setattr(PersonalColumns, "outcomes", broken_outcomes)
+    monkeypatch.setattr(ColumnRules, "column", broken_column)
+    monkeypatch.setattr(ColumnRules, "outcomes", broken_outcomes)
     _land(tmp_path, [_row(1, X_IDS[0]), _row(2, X_IDS[1], "13900000000")])
     with caplog.at_level(logging.DEBUG):
         r = ingest_file(REL, tmp_path, today=TODAY)

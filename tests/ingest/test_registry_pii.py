@@ -5,7 +5,7 @@ import pytest
 
 from ingest.rows import pii
 from ingest import registry
-from ingest.rows.personal_sql import PersonalColumns
+from ingest.rows.column_sql import ColumnRules
 
 
 @pytest.mark.parametrize("city, label, code", [
@@ -32,7 +32,7 @@ def test_unknown_department_suggests_close_names():
 def test_id_check_character_in_sql(number, ok):
     """GB 11643: the 18th character is the ISO 7064 MOD 11-2 check of the first 17 (None: the
     cell shows a number Excel rounded, not an ID)."""
-    (value, error), = PersonalColumns(b"k" * 34).outcomes("id_number", [number], [False])
+    (value, error), = ColumnRules(b"k" * 34).outcomes("id_number", [number], [False])
     assert {None: "id_not_text", True: None, False: "bad_id_number"}[ok] == error
     assert (value is not None) is (ok is True)
 
@@ -41,16 +41,16 @@ def test_keyed_hash_in_sql_is_hmac_sha256():
     """The SQL keyed hash equals HMAC-SHA256 (RFC 2104) of the upper-cased number, for keys shorter
     and longer than the hash's 64-byte block."""
     for key in (b"k1", b"0123456789abcdef" * 2 + b"!!", b"long key " * 10):
-        got = PersonalColumns(key).outcomes("id_number", ["11010519491231002x", "11010519491231002X"], [False, False])
+        got = ColumnRules(key).outcomes("id_number", ["11010519491231002x", "11010519491231002X"], [False, False])
         want = hmac.new(key, b"11010519491231002X", hashlib.sha256).hexdigest()
         assert [v for v, _ in got] == [want, want]
-    a = PersonalColumns(b"k1").outcomes("id_number", ["11010519491231002X"], [False])
-    b = PersonalColumns(b"k2").outcomes("id_number", ["11010519491231002X"], [False])
+    a = ColumnRules(b"k1").outcomes("id_number", ["11010519491231002X"], [False])
+    b = ColumnRules(b"k2").outcomes("id_number", ["11010519491231002X"], [False])
     assert a != b and "11010519491231002X" not in a[0][0]
 
 
 def test_masks_in_sql():
-    sql = PersonalColumns(b"k")
+    sql = ColumnRules(b"k")
     assert sql.outcomes("person_name", ["张三丰", "李", "AB C"], [True, True, False]) == \
         [("张**", None), ("李*", None), ("A**", None)]
     assert sql.outcomes("phone", ["13812345678", "+86 138-1234-5678", "1381234", "12812345678"], [False] * 4) == \

@@ -4,26 +4,37 @@ from decimal import Decimal
 
 import pytest
 
-from ingest.rows.values import (CALENDAR, AmbiguousNumber, RoundsToZero, clean_text, parse_amount, parse_date,
+from ingest.rows.column_sql import ColumnRules, prepared_text
+from ingest.rows.values import (CALENDAR, AmbiguousNumber, RoundsToZero, clean_text, parse_amount,
                                 parse_decimal, parse_period, unit_in)
 from tests.conftest import REPO
+
+
+def date_of(raw, today=dt.date(2026, 1, 1)):
+    """The date rule (SQL, ingest.rows.date_sql) on one cell: (day, None) or (None, reason)."""
+    text, ready = prepared_text("date", raw)
+    params = {"today": today, "not_future": True, "in_calendar": False, "first": CALENDAR[0], "last": CALENDAR[1]}
+    (value, error), = ColumnRules(b"k").outcomes("date", [text], [ready], params)
+    return value, error
 
 
 @pytest.mark.parametrize("raw, expected", [
     ("2022-05-20", dt.date(2022, 5, 20)), ("2022/5/20", dt.date(2022, 5, 20)),
     ("2022.5.20", dt.date(2022, 5, 20)), ("2022年5月20日", dt.date(2022, 5, 20)),
     (" ２０２２年５月２０日 ", dt.date(2022, 5, 20)), (44701, dt.date(2022, 5, 20)),
-    (44701.0, dt.date(2022, 5, 20)), ("44701", dt.date(2022, 5, 20)),
+    (44701.0, dt.date(2022, 5, 20)), ("44701", dt.date(2022, 5, 20)), ("20220520", dt.date(2022, 5, 20)),
     (dt.datetime(2022, 5, 20, 8, 30), dt.date(2022, 5, 20)), ("2022-05-20 00:00:00", dt.date(2022, 5, 20)),
 ])
 def test_dates(raw, expected):
-    assert parse_date(raw) == expected
+    assert date_of(raw) == (expected, None)
 
 
-@pytest.mark.parametrize("raw", ["2022-13-01", "2022-02-30", "明天", "5/20"])
-def test_bad_dates_raise(raw):
-    with pytest.raises(ValueError):
-        parse_date(raw)
+@pytest.mark.parametrize("raw, reason", [
+    ("2022-13-01", "bad_date"), ("2022-02-30", "bad_date"), ("明天", "bad_date"), ("5/20", "bad_date"),
+    (20220520, "bad_date"), ("1999-12-31", "bad_date"), (36525, "bad_date"), ("2026-01-02", "date_in_future"),
+])
+def test_bad_dates(raw, reason):
+    assert date_of(raw) == (None, reason)
 
 
 @pytest.mark.parametrize("raw, unit, expected", [
