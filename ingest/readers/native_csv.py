@@ -47,8 +47,12 @@ def read(path: Path, codec: str, name: str, delimiter: str, hinted: bool, previe
         if quotes is None:
             shutil.rmtree(folder, ignore_errors=True)
             return None
-        sampled = list(itertools.islice(csv.reader(io.StringIO(preview), delimiter=delimiter),
-                                        int(hinted), int(hinted) + SAMPLE_RECORDS))
+        try:
+            sampled = list(itertools.islice(csv.reader(io.StringIO(preview, newline=""), delimiter=delimiter),
+                                            int(hinted), int(hinted) + SAMPLE_RECORDS))
+        except csv.Error:              # what the Python reader names and refuses
+            shutil.rmtree(folder, ignore_errors=True)
+            return None
         width = max((len(r) for r in sampled), default=1) or 1
         head_width = max((len(r) for r in sampled[:HEAD_ROWS]), default=0)
         grid = Grid(head=[], encoding=name)

@@ -52,6 +52,8 @@ def _native(monkeypatch) -> list[bool]:
     ('a,b,c\n1,"x, y",3\n2,"多\n行",4\n3,"say ""hi""",5\n4,,\n5\n', "utf-8", ","),
     ("\ufeffa\tb\tc\r\n1\t2\t3\r\n4\t 5 \t6", "utf-8-sig", "\t"),
     ("甲,乙,丙\r\n中文,𠀾,￥1\r\n" * 40, "gb18030", ","),
+    ('a,b\r\n1,2\r\n2,"3\r\n4"\r\n', "utf-8", ","),          # a quoted CRLF is part of its cell
+    ("a,b\r1,2\r3,4\r", "utf-8", ","),
 ])
 def test_native_chunks_hold_the_python_readers_records(tmp_path, monkeypatch, content, codec, delimiter):
     path = tmp_path / "f.csv"
@@ -76,6 +78,7 @@ def test_the_last_record_without_a_line_end_is_flagged_as_cut(tmp_path):
     "a,b\n\n1,2\n",                 # a blank line: DuckDB would skip it and renumber the rest
     'a,b\n1,"2\n3,4\n',             # a quote left open
     "a,b\n" + "1,2\n" * 70_000 + "3,\x00\n",     # a NUL byte beyond the sample the encoding is told from
+    "a,b\r\n1,x\ry\r\n2,3\r\n",       # a lone CR in a CRLF file ends a record for Python, not for DuckDB
 ])
 def test_files_the_native_reader_would_read_otherwise_go_to_the_python_reader(tmp_path, monkeypatch, content):
     path = tmp_path / "f.csv"
