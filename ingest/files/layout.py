@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ingest.rows import pii
 from ingest.contracts import Contract, all_contracts, header_key
 from ingest.errors import FileRefused
-from ingest.readers import Grid, Row
+from ingest.readers import Columns, Grid, Row
 from ingest.rows.values import clean_text, unit_in
 
 _TOTAL_RE = re.compile(r"^(合计|总计|小计|累计合计|总合计)")
@@ -44,38 +46,66 @@ class Table:
     def score(self) -> int:
         return len(self.columns)
 
-    def data_chunks(self) -> Iterator[list[Row]]:
+    def data_chunks(self) -> Iterator[list[Row] | Columns]:
         """Data rows only, in chunks, with the clerk's row numbers. Read once."""
-        footer = False
-        id_cols = {i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"}
-        required = [i for i, n in self.columns.items() if self.contract.fields[n].required]
-        quick = self.seq_col != 0 and not (id_cols and self.grid.exact_text)
+        state = _State(id_cols={i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"},
+                       required=[i for i, n in self.columns.items() if self.contract.fields[n].required])
+        quick = self.seq_col != 0 and not (state.id_cols and self.grid.exact_text)
         for chunk in self.grid.chunks(self.start):
-            if quick and not footer and all([
+            if isinstance(chunk, Columns):
+                kept = self._columns(chunk, state)
+                if len(kept):
+                    yield kept
+                continue
+            if quick and not state.footer and all([
                     bool(cells) and type(first := cells[0]) is str and first != "" and not first[0].isspace()
                     and first[0] not in _NON_DATA_START for _, cells in chunk]):
                 yield chunk       # every row starts with data text: what _blank and _non_data say too
                 continue
-            out: list[Row] = []
-            for number, cells in chunk:
-                if self._blank(cells):
-                    self.skipped += 1
-                    continue
-                kind = _non_data(cells)
-                if kind:
-                    footer = footer or kind == "footer"
-                    self.skipped += 1
-                    continue
-                if footer:
-                    if not self._filled(cells, required):
-                        self.skipped += 1      # more footer text (a date, a signature)
-                        continue
-                    self.grid.flagged[number] = ("after_footer", "")    # data below the footer: never lost
-                if id_cols and self.grid.exact_text:
-                    self._exact_ids(number, cells, id_cols)
-                out.append((number, cells))
+            out = [(number, cells) for number, cells in chunk if self._judge(number, cells, state)]
             if out:
                 yield out
+
+    def _judge(self, number: int, cells: list[Any], state: _State) -> bool:
+        """Whether a row is data (blank, 合计 and footer rows are not; data below a footer is,
+        flagged)."""
+        if self._blank(cells):
+            self.skipped += 1
+            return False
+        kind = _non_data(cells)
+        if kind:
+            state.footer = state.footer or kind == "footer"
+            self.skipped += 1
+            return False
+        if state.footer:
+            if not self._filled(cells, state.required):
+                self.skipped += 1      # more footer text (a date, a signature)
+                return False
+            self.grid.flagged[number] = ("after_footer", "")    # data below the footer: never lost
+        if state.id_cols and self.grid.exact_text:
+            self._exact_ids(number, cells, state.id_cols)
+        return True
+
+    def _columns(self, chunk: Columns, state: _State) -> Columns:
+        """A columnar chunk's data rows: rows whose first cells are plainly data text are told
+        apart in Arrow; only the others (and every row after a footer) are judged row by row."""
+        count = len(chunk)
+        sure = np.zeros(count, dtype=bool) if state.footer else _plain(chunk, 0)
+        if self.seq_col == 0:
+            sure &= _plain(chunk, 1)            # a 序号 alone is a blank template row
+        keep = sure.copy()
+        suspects = np.flatnonzero(~sure)
+        footer_at = None
+        for k, (number, cells) in zip(suspects.tolist(), chunk.take(~sure)):
+            was = state.footer
+            keep[k] = self._judge(number, cells, state)
+            if state.footer and not was:
+                footer_at = k
+        if footer_at is not None:           # rows after the footer taken as data above: judge them again
+            again = sure & (np.arange(count) > footer_at)
+            for k, (number, cells) in zip(np.flatnonzero(again).tolist(), chunk.take(again)):
+                keep[k] = self._judge(number, cells, state)
+        return chunk if keep.all() else chunk.take(keep)
 
     @property
     def rows(self) -> list[Row]:
@@ -105,6 +135,31 @@ class Table:
                 text = self._exact.get((number, i))
                 if text is not None:
                     cells[i] = NumericText(text)
+
+
+@dataclass
+class _State:
+    """What reading a table's rows carries from row to row."""
+    id_cols: set[int]
+    required: list[int]
+    footer: bool = False
+
+
+# a first character that is no data: nothing, white space, or what 合计 and footer lines start with
+_NOT_PLAIN = sorted({""} | set(_NON_DATA_START) | {chr(c) for c in range(0x3001) if chr(c).isspace()})
+
+
+def _plain(chunk: Columns, column: int) -> np.ndarray:
+    """Rows whose cell in `column` starts with plain data text (what _blank and _non_data pass)."""
+    if column >= len(chunk.columns):
+        return np.zeros(len(chunk), dtype=bool)
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    cells = chunk.columns[column]
+    first = pc.utf8_slice_codeunits(cells, 0, 1)
+    plain = pc.and_(pc.is_valid(cells), pc.invert(pc.is_in(first, value_set=pa.array(_NOT_PLAIN))))
+    return pc.fill_null(plain, False).to_numpy(zero_copy_only=False)
 
 
 class NumericText(str):

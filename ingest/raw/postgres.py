@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ingest.errors import Duplicate
-from ingest.raw.load import SCHEMA_SQL, STAGE, FileLoad
+from ingest.raw.load import SCHEMA_SQL, STAGE, FileLoad, ingest_memory
 
 SCHEMA = "raw"
 ROWS = {"quarantine": ("refused", "quarantined_at"), "row_warnings": ("warned", "warned_at")}
@@ -81,7 +80,7 @@ class PostgresRaw:
         import psycopg2
 
         self.tmp = tempfile.TemporaryDirectory(prefix="campaign-pgraw-")
-        self.con = duckdb.connect(config={"memory_limit": os.environ.get("CAMPAIGN_INGEST_MEMORY", "1GB"),
+        self.con = duckdb.connect(config={"memory_limit": ingest_memory(),
                                           "temp_directory": str(Path(self.tmp.name) / "spill")})
         self.con.execute(SCHEMA_SQL)
         self.pg = psycopg2.connect(dsn, application_name="campaign-ingest")

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ingest.errors import FileRefused
 
 Cell = Any
@@ -33,11 +35,34 @@ class Uncalculated:
 UNCALCULATED = Uncalculated()
 
 
+class Columns:
+    """A chunk of rows held column by column, as a native reader hands them on: each record's
+    number, and per column an Arrow text array (null where a cell is empty or the row short).
+    Iterating gives Python rows, for the rare chunk a rule has to look at row by row."""
+
+    def __init__(self, numbers: np.ndarray, columns: list[Any]) -> None:
+        self.numbers, self.columns = numbers, columns
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[Row]:
+        cells = zip(*(c.to_pylist() for c in self.columns)) if self.columns else iter(())
+        return ((n, ["" if c is None else c for c in row]) for n, row in zip(self.numbers.tolist(), cells))
+
+    def take(self, keep: np.ndarray) -> Columns:
+        """The rows where `keep` (a boolean mask) is true."""
+        import pyarrow as pa
+
+        index = pa.array(np.flatnonzero(keep))
+        return Columns(self.numbers[keep], [c.take(index) for c in self.columns])
+
+
 @dataclass
 class Grid:
     """A sheet-like view of a file before its header is found."""
     head: list[Row]
-    tail: Iterable[list[Row]] = ()                            # later rows, in chunks, read once
+    tail: Iterable[list[Row] | Columns] = ()                  # later rows, in chunks, read once
     sheet: str | None = None
     encoding: str | None = None
     envelope: dict[str, Any] = field(default_factory=dict)   # JSON export metadata
@@ -52,7 +77,7 @@ class Grid:
     # rows the reader refuses whatever their cells hold: row number -> (reason code, field)
     flagged: dict[int, tuple[str, str]] = field(default_factory=dict)
 
-    def chunks(self, after: int = 0) -> Iterator[list[Row]]:
+    def chunks(self, after: int = 0) -> Iterator[list[Row] | Columns]:
         """Every row after the first `after` head rows, in chunks."""
         rest = self.head[after:]
         if rest:

@@ -2,7 +2,9 @@
 or tab-separated. Detected from a sample, then decoded strictly while streaming; UTF-16 is
 refused with how to re-save it, and a file that decodes only to garbage is refused, never
 loaded as mojibake.
-Row numbers are records (what Excel shows), counting title rows and blank lines."""
+Row numbers are records (what Excel shows), counting title rows and blank lines.
+Most files are read by DuckDB into Arrow columns (ingest.readers.native_csv); this module's
+reader takes the ones that need it, and names the line of a reading error."""
 from __future__ import annotations
 
 import codecs
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ingest.errors import FileRefused
-from ingest.readers import CHUNK_ROWS, HEAD_ROWS, Grid, Row
+from ingest.readers import CHUNK_ROWS, HEAD_ROWS, Grid, Row, native_csv
 
 SAMPLE_BYTES = 256 * 1024
 MAX_FIELD_CHARS = 1_000_000          # one cell; Excel itself stops at 32,767
@@ -128,13 +130,16 @@ def read(path: Path, label: str) -> Grid:
     codec, name = detect(sample, label)
     preview = codecs.getincrementaldecoder(codec)(errors="replace").decode(sample, final=False)
     delimiter, hinted = _delimiter(preview.lstrip("\ufeff").splitlines()[:HEAD_ROWS])
+    native = native_csv.read(path, codec, name, delimiter, hinted, preview.lstrip("\ufeff"), label, cut)
+    if native is not None:
+        return native
     grid = Grid(head=[], encoding=name)
-    chunks = _chunks(path, codec, delimiter, hinted, label, grid if cut else None)
+    chunks = python_chunks(path, codec, delimiter, hinted, label, grid if cut else None)
     grid.head, grid.tail = next(chunks, []), chunks
     return grid
 
 
-def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
+def python_chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
             cut: Grid | None = None) -> Iterator[list[Row]]:
     """The records in lists: the first HEAD_ROWS, then CHUNK_ROWS at a time, each list built in C
     (no Python frame per row). On a decoding or CSV error the file is read again row by row
@@ -159,13 +164,13 @@ def _chunks(path: Path, codec: str, delimiter: str, hinted: bool, label: str,
             last = chunk[-1][0]
             width = width or max(len(cells) for _, cells in chunk)
             if reader.line_num - lines != len(chunk):      # a record spans lines: a cell holds a line break
-                _check_quotes(chunk, delimiter, width, label)
+                check_quotes(chunk, delimiter, width, label)
             lines = reader.line_num
             yield chunk
             size = CHUNK_ROWS
 
 
-def _check_quotes(chunk: list[Row], delimiter: str, width: int, label: str) -> None:
+def check_quotes(chunk: list[Row], delimiter: str, width: int, label: str) -> None:
     """A quote left open swallows the records after it into one cell (up to the next quote or
     the end of the file): a cell whose later lines carry as many delimiters as a record does is
     that, not a line break a clerk typed. Refused, naming the row where the quote opened."""

@@ -18,23 +18,28 @@ class Parsed:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def texts(self, name: str) -> np.ndarray:
-        """Each row's value as staged text (dates ISO, amounts as decimal text), an object array."""
+    def arrow(self, name: str) -> Any:
+        """Each row's value as staged text, an Arrow dictionary array: the distinct values once,
+        and per row an index into them (no Python object per row)."""
+        import pyarrow as pa
         if name not in self.codes:
-            return np.full(len(self.rows), None, dtype=object)
-        distinct = np.empty(len(self.values[name]), dtype=object)
-        for k, value in enumerate(self.values[name]):
-            distinct[k] = stage_text(value)
-        return distinct[self.codes[name]]
+            return pa.nulls(len(self.rows), pa.string())
+        texts = pa.array([stage_text(v) for v in self.values[name]], type=pa.string())
+        return pa.DictionaryArray.from_arrays(pa.array(self.codes[name], type=pa.int32()), texts)
 
     def distinct(self, name: str) -> list[Any]:
         values = self.values[name]
         return [values[c] for c in np.unique(self.codes[name]).tolist()]
 
 
-def factorize(column: tuple[Any, ...]) -> tuple[np.ndarray, list[Any]]:
+def factorize(column: Any) -> tuple[np.ndarray, list[Any]]:
     """(each cell's index into the distinct values, the distinct values in first-seen order).
-    Values are told apart by type as well as by equality (1, 1.0 and True are three cells)."""
+    Values are told apart by type as well as by equality (1, 1.0 and True are three cells).
+    `column`: a tuple of cells, or an Arrow text array (a native reader's; null: an empty cell)."""
+    if hasattr(column, "dictionary_encode"):          # Arrow: encoded in native code
+        import pyarrow.compute as pc
+        encoded = pc.dictionary_encode(column, null_encoding="encode")
+        return encoded.indices.to_numpy().astype(np.intp), encoded.dictionary.to_pylist()
     if set(map(type, column)) == {str}:                  # text files: one C pass
         import pandas as pd
         codes, distinct = pd.factorize(np.fromiter(column, dtype=object, count=len(column)))

@@ -22,7 +22,7 @@ import numpy as np
 
 from ingest.contracts import Field
 from ingest.files.layout import NumericText, Table
-from ingest.readers import Uncalculated
+from ingest.readers import Columns, Uncalculated
 from ingest.registry import Registry
 from ingest.rows import pii
 from ingest.rows.messages import CONTROL_RE, Rejected, RowError, reject, shown
@@ -215,12 +215,15 @@ class RowParser:
                     out.append((None, "unreadable_value"))
             return out
 
-    def parse_chunk(self, rows: list[tuple[int, list[Any]]]) -> tuple[Parsed, list[Rejected]]:
+    def parse_chunk(self, rows: list[tuple[int, list[Any]]] | Columns) -> tuple[Parsed, list[Rejected]]:
         """(good rows, rejected rows) of one chunk: every row is in exactly one. Rules across the
         fields of a row run on the staged rows (ingest.rows.rules)."""
         count = len(rows)
-        numbers = np.fromiter((n for n, _ in rows), dtype=np.int64, count=count)
-        columns = list(itertools.zip_longest(*(cells for _, cells in rows)))  # short rows padded with None
+        if isinstance(rows, Columns):     # a native reader's chunk: Arrow columns as they are
+            numbers, columns = rows.numbers, rows.columns
+        else:
+            numbers = np.fromiter((n for n, _ in rows), dtype=np.int64, count=count)
+            columns = list(itertools.zip_longest(*(cells for _, cells in rows)))  # short rows padded with None
         failed_rows = np.zeros(count, dtype=bool)
         bad: list[Rejected] = []
         if flagged := self.table.grid.flagged:    # refused by the reader (a JSON key given twice)
