@@ -12,6 +12,8 @@ TARGETS = (("csv_ratio", "<=", 2.0, "CSV ingest / DuckDB read_csv"),
            ("export_ratio", "<=", 2.0, "GB18030 export ingest / DuckDB read of it as UTF-8"),
            ("xlsx_ratio", "<=", 1.3, "xlsx ingest / calamine read"),
            ("incremental_share", "<=", 0.10, "incremental build / full build"),
+           ("incr_duckdb_share", "<=", 0.10, "next month / full build, DuckDB"),
+           ("incr_postgres_share", "<=", 0.10, "next month / full build, PostgreSQL"),
            ("export_peak_rss_mb", "<", 1024, "peak RSS ingesting the city-year export (MB)"),
            ("demo_pipeline_s", "<", 60, "demo pipeline through Airflow (s)"))
 
@@ -46,6 +48,10 @@ def report(result: dict[str, Any]) -> str:
              f"{v('xlsx_calamine_s', ' s'):>14}{v('xlsx_ratio'):>9}",
              f"{'dbt build: incremental (+' + v('incremental_rows') + ' rows) vs full':<44}"
              f"{v('warehouse_incremental_s', ' s'):>12}{v('warehouse_full_s', ' s'):>14}{v('incremental_share'):>9}",
+             f"{'DuckDB, ' + v('incr_home_rows') + ' rows: +' + v('incr_new_rows') + ' vs full':<44}"
+             f"{v('incr_duckdb_s', ' s'):>12}{v('incr_duckdb_full_s', ' s'):>14}{v('incr_duckdb_share'):>9}",
+             f"{'PostgreSQL, same home: +' + v('incr_new_rows') + ' vs full':<44}"
+             f"{v('incr_postgres_s', ' s'):>12}{v('incr_postgres_full_s', ' s'):>14}{v('incr_postgres_share'):>9}",
              f"{'export ' + v('export_rows') + ' rows GB18030: ingest vs UTF-8 read':<44}"
              f"{v('export_ingest_s', ' s'):>12}{v('export_duckdb_utf8_s', ' s'):>14}{v('export_ratio'):>9}"
              f"   peak RSS {v('export_peak_rss_mb', ' MB')}",

@@ -24,20 +24,24 @@ from typing import Any
 
 from bench import data
 from bench.report import machine, report, verdicts
+from bench.incremental import incremental, make_data as _make_incremental
 from bench.scaleout import scaleout
 from ingest.config import REPO_ROOT, Paths
 
 log = logging.getLogger(__name__)
 FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "small_files": 3_600,
-        "scaleout_files": 240}
-TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6, "scaleout_files": 12}
-STEPS = ("csv", "warehouse", "xlsx", "export", "airflow", "scaleout")
+        "scaleout_files": 240, "incremental_departments": 0}     # 0: every registry department
+TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6, "scaleout_files": 12,
+        "incremental_departments": 2}
+STEPS = ("csv", "warehouse", "xlsx", "export", "incremental", "airflow", "scaleout")
 FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
            "xlsx_ratio", "warehouse_full_s", "incremental_rows", "warehouse_incremental_s", "incremental_share",
            "export_rows", "export_mb", "export_ingest_s", "export_duckdb_utf8_s", "export_ratio", "export_peak_rss_mb",
            "gx_import_s", "demo_files",
            "demo_pipeline_s", "small_files", "small_files_receipts", "small_files_pipeline_s", "small_file_overhead_s",
-           "scaleout_files", "scaleout_1w_files_per_s", "scaleout_2w_files_per_s", "scaleout_speedup")
+           "scaleout_files", "scaleout_1w_files_per_s", "scaleout_2w_files_per_s", "scaleout_speedup",
+           "incr_home_rows", "incr_new_rows", "incr_duckdb_full_s", "incr_duckdb_s", "incr_duckdb_share",
+           "incr_postgres_full_s", "incr_postgres_s", "incr_postgres_share")
 
 
 def _child(what: str, target: Path) -> dict[str, Any]:
@@ -101,6 +105,9 @@ def prepare(home: Path, sizes: dict[str, int], skip: set[str]) -> None:
     jobs = [("export", _make_export, sizes["export_rows"]), ("csv", _make_csv, sizes["csv_rows"]),
             ("xlsx", _make_xlsx, sizes["xlsx_rows"]), ("airflow-small", _make_small, sizes["small_files"]),
             ("airflow-demo", _make_demo, 0), ("scaleout", _make_few_small, sizes["scaleout_files"])]   # longest first
+    if "incremental" not in skip:   # the export comes from the export step's home unless it is skipped
+        jobs.insert(1, ("incremental", _make_incremental,
+                             (sizes["export_rows"] if "export" in skip else 0, sizes["incremental_departments"])))
     jobs = [j for j in jobs if j[0].split("-")[0] not in skip]
     shutil.rmtree(home / "prepared", ignore_errors=True)
     with ProcessPoolExecutor(max_workers=2) as pool:
@@ -145,6 +152,7 @@ def export_peak_rss(home: Path, rows: int) -> dict[str, Any]:
     utf8 = h / "export-utf8.csv"
     data.to_utf8(path, utf8)
     raw = _child("duckdb", utf8)
+    utf8.unlink()
     ingest = _child("ingest", h)
     _expect_all(ingest, rows, "export")
     return {"export_rows": rows, "export_mb": mb, "export_ingest_s": ingest["seconds"],
@@ -260,6 +268,8 @@ def run(home: Path, sizes: dict[str, int], skip: set[str], tiny: bool, target: P
              ("warehouse", lambda: warehouse_full_vs_incremental(home)),
              ("xlsx", lambda: xlsx_vs_calamine(home, sizes["xlsx_rows"])),
              ("export", lambda: export_peak_rss(home, sizes["export_rows"])),
+             ("incremental", lambda: incremental(home, home / "prepared" / "incremental",
+                                                 None if "export" in skip else home / "export")),
              ("airflow", lambda: airflow_runs(home, sizes["small_files"])),
              ("scaleout", lambda: scaleout(home, home / "prepared" / "scaleout"))]
     timings: dict[str, float] = {}

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import shutil
 import time
-import uuid
 from pathlib import Path
 from typing import Any
+
+from bench.env import database, drop_database, settings
 
 log = logging.getLogger(__name__)
 BATCH_FILES = 24
@@ -36,59 +36,36 @@ def _load(args: tuple[dict[str, Any], str]) -> int:
     return len(load_batch(batch, home, "bench-scaleout", lambda results: None))
 
 
-def _database(admin_dsn: str, tag: str) -> str:
-    from psycopg2.extensions import make_dsn
-
-    from warehouse.postgres import connect as pg
-    dsn = make_dsn(admin_dsn, dbname=f"campaign_bench_{tag}_{uuid.uuid4().hex[:6]}")
-    pg.ensure_database(dsn)
-    return dsn
-
-
-def _drop(dsn: str) -> None:
-    from psycopg2 import sql
-
-    from warehouse.postgres import connect as pg
-    with pg.connect(dsn, dbname="postgres") as con:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(sql.SQL("drop database if exists {} with (force)").format(
-                sql.Identifier(pg.dsn_parts(dsn)["dbname"])))
-
-
 def one_run(prepared: Path, home: Path, workers: int) -> tuple[int, float]:
     """(files, seconds) for `workers` workers on a copy of the prepared landing."""
-    from flows.ingest_steps import plan_batches
     from warehouse.postgres import connect as pg
 
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(prepared, home / "landing", copy_function=shutil.copy2)
-    dsn = _database(pg.dsn(), f"w{workers}")
-    saved = {k: os.environ.get(k) for k in ("CAMPAIGN_TARGET", "CAMPAIGN_PG_DSN", "CAMPAIGN_HOME", "CAMPAIGN_DEMO",
-                                            "CAMPAIGN_HASH_KEY", "CAMPAIGN_SETTLE_SECONDS")}
-    os.environ.pop("CAMPAIGN_HASH_KEY", None)          # demo data: the public demo key
-    os.environ.update(CAMPAIGN_TARGET="postgres", CAMPAIGN_PG_DSN=dsn, CAMPAIGN_HOME=str(home), CAMPAIGN_DEMO="1",
-                      CAMPAIGN_SETTLE_SECONDS="0")
+    dsn = database(pg.dsn(), f"w{workers}")
     try:
-        from ingest.pipeline import discover
-        rels = discover(home / "landing")
-        batches = [{"files": [{"rel": r, "n": i, "of": len(rels)} for i, r in enumerate(files)], "label": files[0]}
-                   for files in plan_batches(rels, home / "landing", BATCH_FILES, 64 << 20)]
-        with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm) as pool:
-            pool.map(_warm_up, range(workers))          # every worker started and warm
-            started = time.perf_counter()
-            done = sum(pool.imap_unordered(_load, [(b, str(home)) for b in batches], chunksize=1))
-            seconds = time.perf_counter() - started
-        if done != len(rels):
-            raise RuntimeError(f"scale-out: {done} results for {len(rels)} files")
-        return done, seconds
+        with settings(CAMPAIGN_TARGET="postgres", CAMPAIGN_PG_DSN=dsn, CAMPAIGN_HOME=str(home), CAMPAIGN_DEMO="1",
+                      CAMPAIGN_SETTLE_SECONDS="0", CAMPAIGN_HASH_KEY=None):    # demo data: the public demo key
+            return _timed(home, workers)
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        _drop(dsn)
+        drop_database(dsn)
+
+
+def _timed(home: Path, workers: int) -> tuple[int, float]:
+    from flows.ingest_steps import plan_batches
+    from ingest.pipeline import discover
+
+    rels = discover(home / "landing")
+    batches = [{"files": [{"rel": r, "n": i, "of": len(rels)} for i, r in enumerate(files)], "label": files[0]}
+               for files in plan_batches(rels, home / "landing", BATCH_FILES, 64 << 20)]
+    with multiprocessing.get_context("spawn").Pool(workers, initializer=_warm) as pool:
+        pool.map(_warm_up, range(workers))          # every worker started and warm
+        started = time.perf_counter()
+        done = sum(pool.imap_unordered(_load, [(b, str(home)) for b in batches], chunksize=1))
+        seconds = time.perf_counter() - started
+    if done != len(rels):
+        raise RuntimeError(f"scale-out: {done} results for {len(rels)} files")
+    return done, seconds
 
 
 def _warm_up(_: int) -> None:

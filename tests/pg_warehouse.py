@@ -191,6 +191,12 @@ class Warehouses:
         shutil.copytree(self.paths.home, dest)
         return Paths(dest), clone_database(self.dsn, tag)
 
+    def settings(self, mp: Any) -> None:
+        """The settings the warehouses were built with, on a pytest MonkeyPatch."""
+        mp.setenv("CAMPAIGN_HASH_KEY", TEST_HASH_KEY)
+        mp.setenv("CAMPAIGN_BI_ROLE", self.bi_role)
+        mp.setenv("CAMPAIGN_BI_PASSWORD", self.bi_password)
+
 
 _CACHE: dict[str, Warehouses] = {}
 

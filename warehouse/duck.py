@@ -3,11 +3,12 @@ publish it with one atomic rename.
 
 - build: the candidate starts as a byte copy of the build file (warehouse/build/, the last
   published build whole, operators only: incremental models stay incremental); one `dbt build`
-  in its own process writes it. Readers never open it.
-- audit: the GX mart suites (expectations/) on the candidate, reconciled with raw; outcomes go
-  to the quality store, Data Docs to $CAMPAIGN_HOME/quality/data_docs/<run>/; a passing
-  candidate gets this run's results in marts.mart_data_quality (appended in SQL, see
-  add_audit_to_quality_mart) and a certificate of its bytes.
+  (warehouse.dbt: in this process, no DuckDB handle left after it) writes it. Readers never open it.
+- audit: the GX mart suites (expectations/) on the candidate, reconciled with raw (the fact's
+  rows: only those new since the audit that passed on the build file, expectations.audit.scope);
+  outcomes to the quality store, Data Docs to $CAMPAIGN_HOME/quality/data_docs/<run>/; a
+  passing candidate gets this run's results in marts.mart_data_quality (add_audit_to_quality_mart)
+  and a certificate of its bytes.
 - publish: only a candidate whose current bytes passed the audit. Its marts (and BI views) are
   copied into a new file (warehouse.duck_export: analysts get nothing else), which replaces
   the published file (fsync, os.replace, fsync of the directory); the candidate then becomes the
@@ -156,12 +157,12 @@ def audit(paths: Paths, run_id: str) -> AuditReport:
     """DAG step `audit` (needs the duckdb_writer pool: it reads raw.duckdb and writes the quality
     store). Raises AuditFailed, naming every failed expectation, unless the candidate passes."""
     from expectations import AuditFailed, audit_warehouse, build_data_docs, store
-    from expectations.audit import certificate
+    from expectations.audit import certificate, scope
     from ingest.raw import load
 
     candidate = paths.candidate_db
     _checkpoint(candidate)
-    report = audit_warehouse(candidate, run_id, raw_db=paths.raw_db)
+    report = audit_warehouse(candidate, run_id, raw_db=paths.raw_db, scope=scope.read(scope.beside(paths.state_db)))
     docs = build_data_docs(report, docs_dir(paths, run_id))
     prune_docs(docs.parent.parent)
     con = load.connect(paths.raw_db)
@@ -178,6 +179,7 @@ def audit(paths: Paths, run_id: str) -> AuditReport:
     add_audit_to_quality_mart(paths, run_id)
     _checkpoint(candidate)
     certificate.write(candidate, run_id, "passed")
+    scope.keep(scope.beside(candidate), report.scope)    # what the next build's audit may build on
     log.info("audit %s passed: %d expectations; Data Docs: %s", run_id, len(report.records), docs)
     return report
 
@@ -246,7 +248,7 @@ def publish(paths: Paths) -> Path:
     """DAG step `publish`: atomically replace the published file with the audited candidate.
     A candidate that carries a certificate (every candidate of `build`, every file an audit has
     seen) is published only if the certificate says its current bytes passed."""
-    from expectations.audit import certificate
+    from expectations.audit import certificate, scope
 
     candidate = paths.candidate_db
     if not candidate.exists():
@@ -269,6 +271,7 @@ def publish(paths: Paths) -> Path:
     paths.state_db.parent.mkdir(parents=True, exist_ok=True)
     _fsync(candidate)
     os.replace(candidate, paths.state_db)
+    scope.move(scope.beside(candidate), scope.beside(paths.state_db))   # a crash before: the older, wider scope
     _fsync(paths.state_db.parent)
     certificate.path_for(candidate).unlink(missing_ok=True)
     log.info("published %s (marts only); build kept in %s", paths.published_db, paths.state_db)

@@ -5,6 +5,8 @@
 -- wrote (the current submissions new to the table and the rows it inserted); that no
 -- row of a superseded submission is left anywhere is still checked over the whole
 -- table. A full refresh compares every row.
+-- read by incremental runs only; named here so that a parse saved by a full refresh knows it:
+-- depends_on: {{ ref('int_volunteer_submissions_added') }}
 {%- set incremental = not flags.FULL_REFRESH %}
 
 with current_submissions as (

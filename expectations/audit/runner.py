@@ -22,7 +22,8 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # before any GX import
 from ..gx import column_of, exception_message, new_context
 from ..offline_docs import make_offline
 from ..store import ExpectationRecord
-from . import certificate
+from . import certificate, scope as scoping
+from .scope import Scope
 from .blame import named_rows
 from .specs import HELD_VIEW, NO_HELD_VIEW, CITY_NAMES_SQL, DATE_RANGE_SQL, DEPARTMENT_CODES_SQL, SUITES
 from .vocabulary import CITY_NAMES_PARAM, DATE_MAX_PARAM, DATE_MIN_PARAM, DEPARTMENT_CODES_PARAM
@@ -44,6 +45,9 @@ class AuditReport:
     # index of a failed record -> {submission id: its unexpected rows} (expectations.audit.blame)
     traced: dict[int, dict[str, list[dict[str, Any]]]] = field(default_factory=dict)
     context: Any = field(default=None, repr=False, compare=False)  # GX context, for Data Docs
+    # what a later incremental audit may build on (expectations.audit.scope), and whether this one was scoped
+    scope: Scope | None = None
+    scoped_since: datetime | None = None
 
     @property
     def success(self) -> bool:
@@ -95,12 +99,15 @@ def raise_on_failure(report: AuditReport) -> AuditReport:
 
 
 def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
-                    raw_db: str | Path | None = None, certify: bool = True) -> AuditReport:
+                    raw_db: str | Path | None = None, certify: bool = True,
+                    scope: Scope | None = None) -> AuditReport:
     """Validate every suite in expectations.audit.suites against the DuckDB file at db_path.
 
     raw_db: ingest's raw.duckdb, attached read-only as `raw` for the reconciliation and
     lineage suites (skipped without it). certify: leave <db>.audit.json saying whether these
-    exact bytes passed (publish requires it)."""
+    exact bytes passed (publish requires it). scope: the report.scope of the audit that passed
+    on the build this one grew from; the suites over the fact's rows then judge only the rows
+    new since (expectations.audit.scope), when the audit's key is still the same."""
     started = time.perf_counter()
     path = Path(db_path)
     if not path.is_file():
@@ -127,9 +134,14 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
             con.execute(HELD_VIEW if _has_held(con) else NO_HELD_VIEW)
         params, failed = _parameters(con)
         records += [unreadable(name, exc) for name, exc in failed]
+        key, until = scoping.audit_key(params), scoping.built_until(con)
+        after = scoping.since(scope, key)
+        if after is not None:
+            logger.info("audit %s: the fact's rows built after %s only (%d), with their records and days",
+                        run_id, after, scoping.create_views(con, after))
         for spec in specs:
             try:
-                frames[spec.name] = con.sql(spec.sql).df()
+                frames[spec.name] = con.sql(scoping.scoped(spec.name, spec.sql) if after else spec.sql).df()
             except duckdb.Error as exc:
                 records.append(unreadable(spec.name, exc))
 
@@ -167,8 +179,8 @@ def audit_warehouse(db_path: str | Path, run_id: str, *, gate: str = "mart",
                                             for sid, rows in named.items()}
         logger.info("%s: %d rows, %s", spec.name, len(df), "ok" if result.success else "FAILED")
 
-    report = AuditReport(gate, run_id, str(path), checked_at, records,
-                         time.perf_counter() - started, traced, context)
+    report = AuditReport(gate, run_id, str(path), checked_at, records, time.perf_counter() - started, traced,
+                         context, Scope(key, until) if until is not None else None, after)
     logger.info("%s audit %s: %d/%d expectations passed in %.2fs", gate, run_id,
                 len(records) - len(report.failures), len(records), report.seconds)
     if certify:

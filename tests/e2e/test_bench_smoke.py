@@ -1,7 +1,7 @@
 """A smoke run of the benchmark harness (`make bench`) on tiny data: it runs end to end, every
 ingest in it loads every generated row, and the JSON holds every figure and target. Not a timed
-test: the figures of a tiny run mean nothing. The Airflow and dbt steps are left out here (the
-pipeline and warehouse tests cover those paths)."""
+test: the figures of a tiny run mean nothing. The Airflow step and the 1 M-row dbt step are left out here
+(the pipeline and warehouse tests cover those paths); the incremental step runs on two departments."""
 from __future__ import annotations
 
 import json
@@ -31,6 +31,10 @@ def test_tiny_bench_run_writes_every_figure(tmp_path):
     assert figures["csv_ratio"] == round(figures["csv_ingest_s"] / figures["csv_duckdb_s"], 2)
     assert figures["scaleout_files"] == TINY["scaleout_files"]           # every file a result, on PostgreSQL
     assert figures["scaleout_1w_files_per_s"] > 0 and figures["scaleout_2w_files_per_s"] > 0
+    for target in ("duckdb", "postgres"):   # the next month after a full build, both targets, same new file
+        assert figures[f"incr_{target}_s"] > 0 and figures[f"incr_{target}_full_s"] > 0, target
+        assert set(figures[f"incr_{target}_phases"]["incremental"]) == {"ingest", "build", "audit", "publish"}
+    assert figures["incr_new_rows"] >= 1 and figures["incr_home_rows"] > figures["export_rows"]
     assert figures["demo_pipeline_s"] is None and figures["warehouse_full_s"] is None   # skipped steps
     assert result["skipped"] == ["airflow", "warehouse"]
     assert [t["figure"] for t in result["targets"]] == [t[0] for t in TARGETS]

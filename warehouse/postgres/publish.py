@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from warehouse.postgres import connect as pg
@@ -137,14 +138,17 @@ def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> Audi
     to the quality store; a passing candidate gets them in its mart_data_quality. The caller
     gates with raise_on_failure()."""
     from expectations import audit_warehouse
+    from expectations.audit import scope
 
     dsn = pg_dsn or pg.dsn()
-    mirror = paths.warehouse_dir / "pg_audit" / "candidate_marts.duckdb"
+    mirror = _candidate_marts(paths)
     rows = mirror_schema(dsn, MARTS + CANDIDATE, mirror, duck_schema=MARTS)
     log.info("audit mirror of %s%s: %s", MARTS, CANDIDATE, rows)
     source = raw.audit_source(paths, dsn)
-    report = audit_warehouse(mirror, run_id, raw_db=source, certify=False)
+    report = audit_warehouse(mirror, run_id, raw_db=source, certify=False,
+                             scope=scope.read(scope.beside(_published_marts(paths))))
     raw.keep_audit(paths, dsn, source, report.records)
+    scope.keep(scope.beside(mirror), report.scope if report.success else None)
     if report.success:   # this run's results into the candidate's quality mart, as on DuckDB
         # the quality mart with the staging models it reads (now holding this audit's results)
         # and its bi_zh view (a rebuilt table drops the views over it)
@@ -185,9 +189,22 @@ def publish_postgres(paths: Paths | None = None, pg_dsn: str | None = None) -> s
         except psycopg2.errors.LockNotAvailable as exc:
             raise PublishFailed(f"publish could not take its locks within lock_timeout: {exc}") from exc
         _drop_retired(con)
+    if paths is not None:   # what the next audit may build on: the scope of the audit of what is now published
+        from expectations.audit import scope
+        scope.move(scope.beside(_candidate_marts(paths)), scope.beside(_published_marts(paths)))
     where = f"{pg.safe_dsn(dsn)} schema {MARTS}"
     log.info("published %s, %s (swapped %s)", where, audited, ", ".join(candidates))
     return where
+
+
+def _candidate_marts(paths: Paths) -> Path:
+    """The DuckDB mirror of the candidate marts the audit reads."""
+    return paths.warehouse_dir / "pg_audit" / "candidate_marts.duckdb"
+
+
+def _published_marts(paths: Paths) -> Path:
+    """Where the scope of the audit of the published marts is kept beside (no file there)."""
+    return paths.warehouse_dir / "pg_audit" / "published_marts.duckdb"
 
 
 def ensure_bi_logins(cur: PgCursor, role: str, password: str | None, dbname: str) -> dict[str, str]:
