@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from ingest import config
+from ingest.readers import native_csv
 from ingest.files import safety
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def snapshot_dir(paths: config.Paths) -> Path:
 def clear_snapshots(paths: config.Paths) -> None:
     """Remove copies a killed run left behind; only while holding the home lock (ingest.lock)."""
     shutil.rmtree(snapshot_dir(paths), ignore_errors=True)
+    native_csv.clear_leftovers()
 
 
 def shorten(name: str, limit: int) -> str:

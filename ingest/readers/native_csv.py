@@ -33,6 +33,29 @@ BUFFER_BYTES = 8 << 20             # DuckDB's read buffer (at least a line's lim
 MEMORY_LIMIT = "128MB"             # the reading connection's own limit
 _BLANK_LINES = (b"\n\n", b"\r\r", b"\n\r")   # a line end right after a line end: an empty line
 NATIVE_CODECS = ("utf-8", "utf-8-sig", "gb18030")
+# A GB18030 file's UTF-8 copy (it holds what the file holds, personal numbers too) is read from a
+# private folder named after the reading process, removed when the read ends or, after a kill, by
+# clear_leftovers at the next run.
+SCRATCH_PREFIX = "campaign-csv-"
+
+
+def clear_leftovers() -> None:
+    """Remove the scratch folders of reading processes that no longer run."""
+    for folder in Path(tempfile.gettempdir()).glob(f"{SCRATCH_PREFIX}*-*"):
+        pid = folder.name[len(SCRATCH_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:         # another user's process
+        return True
+    return True
 
 
 def read(path: Path, codec: str, name: str, delimiter: str, hinted: bool, preview: str, label: str,
@@ -40,7 +63,7 @@ def read(path: Path, codec: str, name: str, delimiter: str, hinted: bool, previe
     """The file as a Grid of Arrow chunks, or None when the Python reader must read it."""
     if codec not in NATIVE_CODECS:
         return None
-    folder = Path(tempfile.mkdtemp(prefix="campaign-csv-"))
+    folder = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-"))
     try:
         target = folder / "utf8.csv" if codec == "gb18030" else None
         quotes = _scan(path, codec, target)

@@ -136,3 +136,32 @@ def test_layout_finds_the_same_data_rows_in_arrow_chunks_as_in_python_rows(tmp_p
     assert native_rows == python_rows and len(native_rows) == len(lines) - 2 - 5
     assert native.skipped == python.skipped == 5 and native.grid.flagged == python.grid.flagged
     assert native.grid.flagged == {n: ("after_footer", "") for n in range(4003, len(lines) + 1)}
+
+
+def test_a_gb18030_files_utf8_copy_never_outlives_its_reader(tmp_path, monkeypatch):
+    """The UTF-8 copy of a GB18030 file holds its personal numbers: gone when the read ends, and
+    a copy left by a killed reader (its process gone) is removed at the next run's start, while a
+    living reader's copy is left alone."""
+    import subprocess
+    import sys
+
+    from ingest import config
+    from ingest.files import intake
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(native_csv.tempfile, "tempdir", str(scratch))
+    path = tmp_path / "gb.csv"
+    path.write_bytes(("姓名,身份证号\n" + "张三,11010519491231002X\n" * 50).encode("gb18030"))
+    grid = readers.read(path, "gb.csv")[0]
+    assert len(list(scratch.iterdir())) == 1                  # read natively, from its UTF-8 copy
+    assert any([isinstance(c, Columns) for c in grid.chunks()])   # every chunk read
+    assert not list(scratch.iterdir())
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = scratch / f"{native_csv.SCRATCH_PREFIX}{int(dead.stdout)}-x1"
+    living = scratch / f"{native_csv.SCRATCH_PREFIX}{__import__('os').getpid()}-x2"
+    for folder in (left, living):
+        folder.mkdir()
+        (folder / "utf8.csv").write_text("11010519491231002X", encoding="utf-8")
+    intake.clear_snapshots(config.paths(tmp_path / "home"))
+    assert not left.exists() and living.exists()
