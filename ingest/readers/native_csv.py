@@ -145,7 +145,8 @@ def _database(duckdb):
     nothing: a small file pays for no database of its own). Opened again after a fork."""
     global _DATABASE
     if _DATABASE is None or _DATABASE[0] != os.getpid():
-        _DATABASE = (os.getpid(), duckdb.connect(config={"memory_limit": MEMORY_LIMIT}))
+        # the file's cells pass through it, personal numbers too: never spilled to a temporary file
+        _DATABASE = (os.getpid(), duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": ""}))
     return _DATABASE[1]
 
 
