@@ -43,6 +43,16 @@ SQL_EXTRA = {"date_outside_calendar": {"allowed": f"{CALENDAR[0]}~{CALENDAR[1]}"
 PERSONAL_TYPES = {"id_number": pii.mask_id, "phone": pii.mask_phone, "person_name": pii.mask_name}
 
 
+def _remember(cache: dict, distinct: list[Any], results: list[Any], indices: list[int]) -> None:
+    """Keep the outcomes of these values for the file's later chunks (forgotten, not grown, at
+    CACHE_VALUES)."""
+    if len(cache) + len(indices) >= CACHE_VALUES:
+        cache.clear()
+    for j in indices:
+        raw = distinct[j]
+        cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
+
+
 def _shown(f: Field, value: Any) -> str:
     if f.type in PERSONAL_TYPES:
         text = clean_text(value)
@@ -117,9 +127,9 @@ class RowParser:
 
     def _sql_column(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
         """The outcomes of a column's distinct values whose type is ruled in SQL
-        (ingest.rows.column_sql: personal data, dates): values not seen before whose text SQL reads as written in one
-        query over the column; the rest (blank, typed numbers, other scripts, full-width forms)
-        checked and normalised here first (`_each`)."""
+        (ingest.rows.column_sql: personal data, dates): values not seen before whose text SQL
+        reads as written, in one query over the column; the rest (blank, typed numbers, other
+        scripts, full-width forms) checked and normalised here first (`_each`)."""
         results: list[Any] = [None] * len(distinct)
         asked: list[int] = []
         for j, raw in enumerate(distinct):
@@ -142,16 +152,10 @@ class RowParser:
             if (got := ruled.get(k)) is None:
                 left.append(j)
             else:
-                value, error = got
-                results[j] = (value, None) if error is None else \
-                    (None, (error, self.header(f.name), _shown(f, distinct[j]), dict(SQL_EXTRA.get(error, {}))))
+                results[j] = self._ruled(f, distinct[j], *got)
         for j, outcome in zip(left, self._each(cache, f, [distinct[j] for j in left])):
             results[j] = outcome
-        if len(cache) + len(asked) >= CACHE_VALUES:
-            cache.clear()
-        for j in asked:
-            raw = distinct[j]
-            cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
+        _remember(cache, distinct, results, asked)
         return results
 
     def _each(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
@@ -175,13 +179,15 @@ class RowParser:
                 texts.append(outcome[0])
                 ready.append(outcome[1])
         for j, (value, error) in zip(waiting, self._run_sql(f, [distinct[j] for j in waiting], texts, ready)):
-            results[j] = (value, None) if error is None else (None, (error, self.header(f.name), _shown(f, distinct[j]), dict(SQL_EXTRA.get(error, {}))))
-        if len(cache) + len(waiting) >= CACHE_VALUES:
-            cache.clear()
-        for j in waiting:
-            raw = distinct[j]
-            cache[raw if type(raw) is str else (type(raw), raw)] = results[j]
+            results[j] = self._ruled(f, distinct[j], value, error)
+        _remember(cache, distinct, results, waiting)
         return results
+
+    def _ruled(self, f: Field, raw: Any, value: Any, error: str | None) -> tuple[Any, tuple | None]:
+        """An SQL rule's answer as a cell's outcome: the refused value shown as a message shows it."""
+        if error is None:
+            return value, None
+        return None, (error, self.header(f.name), _shown(f, raw), dict(SQL_EXTRA.get(error, {})))
 
     def _sql_params(self, f: Field) -> dict[str, Any] | None:
         if f.type != "date":
@@ -195,7 +201,7 @@ class RowParser:
             if self._empty(f, raw):
                 return None, None
             return list(prepared_text(f.type, raw))
-        except RowError as e:     # sql_input's own carry no field: the value is shown masked
+        except RowError as e:     # prepared_text's own carry no field: the value is shown masked
             return None, ((e.code, e.field, e.value, e.extra) if e.field else
                           (e.code, self.header(f.name), _shown(f, raw), e.extra))
         except Exception as e:
