@@ -47,49 +47,36 @@ class ColumnRules:
         """(value, error code) per text, in order."""
         if not texts:
             return []
-        import numpy as np
-        import pandas as pd
-        frame = pd.DataFrame({"k": np.arange(len(texts), dtype=np.int64),
-                              "t": np.array(texts, dtype=object), "ready": np.array(ready, dtype=bool)})
-        con = self._connection()
-        con.register("cells", frame)
-        try:
-            return con.execute(f"select value, error from ({self._query(kind)}) order by k",
-                               self._params(kind, params)).fetchall()
-        finally:
-            con.unregister("cells")
+        rows = self._run(f"select k, value, error from ({QUERIES[kind]}) order by k", "cells",
+                         texts, ready, self._params(kind, params))
+        return [(value, error) for _, value, error in rows]
 
     def column(self, kind: str, texts: list[str | None],
                params: dict[str, Any] | None = None) -> dict[int, tuple[Any, str | None]]:
         """{index: (value, error code)} for the texts of a column ROUTE takes, in one query; the
         others (absent from the answer) are left to the caller to check and normalise."""
-        import numpy as np
-        import pandas as pd
-        con = self._connection()
-        con.register("d", pd.DataFrame({"k": np.arange(len(texts), dtype=np.int64), "t": np.array(texts, dtype=object)}))
-        try:
-            query = (f"with cells as (select * from (select k, t, {ROUTE} as ready from d) where ready is not null), "
-                     + self._query(kind).strip()[len("with "):])
-            return {k: (value, error) for k, value, error in con.execute(query, self._params(kind, params)).fetchall()}
-        finally:
-            con.unregister("d")
+        query = (f"with cells as (select * from (select k, t, {ROUTE} as ready from d) where ready is not null), "
+                 + QUERIES[kind].strip()[len("with "):])
+        rows = self._run(query, "d", texts, None, self._params(kind, params))
+        return {k: (value, error) for k, value, error in rows}
 
-    def _connection(self) -> Any:
+    def _run(self, query: str, name: str, texts: list[str | None], ready: list[bool] | None,
+             params: dict[str, Any]) -> list[tuple]:
+        """`query` over the texts registered as `name` (k, t[, ready]) on this parser's connection."""
+        import pyarrow as pa
         if self._con is None:
             self._con = _database().cursor()     # its own connection: what it registers is its own
-        return self._con
-
-    @staticmethod
-    def _query(kind: str) -> str:
-        return QUERIES[kind].replace("$ipad", "$ipad::blob").replace("$opad", "$opad::blob")
+        columns = {"k": pa.array(range(len(texts)), pa.int64()), "t": pa.array(texts, pa.string())}
+        if ready is not None:
+            columns["ready"] = pa.array(ready, pa.bool_())
+        self._con.register(name, pa.table(columns))
+        try:
+            return self._con.execute(query, params).fetchall()
+        finally:
+            self._con.unregister(name)
 
     def _params(self, kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
         return self.key_params if kind == "id_number" else (params or {})
-
-    def close(self) -> None:
-        if self._con is not None:
-            self._con.close()
-            self._con = None
 
 
 def prepared_text(kind: str, raw: Any) -> tuple[str, bool]:

@@ -28,7 +28,7 @@ checked as (
   select k, n, n is not null and regexp_full_match(n, '[0-9]{{17}}[0-9X]')
          and substr('10X98765432', cast(({_CHECK_SUM}) % 11 as bigint) + 1, 1) = substr(n, 18, 1) as valid
   from numbers)
-select k, case when valid then sha256($opad || unhex(sha256($ipad || encode(n)))) end as value,
+select k, case when valid then sha256($opad::blob || unhex(sha256($ipad::blob || encode(n)))) end as value,
        case when n is null then 'id_not_text' when not valid then 'bad_id_number' end as error
 from checked"""
 

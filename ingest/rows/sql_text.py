@@ -21,5 +21,3 @@ ROUTE = f"""case when length(t) between 7 and {MAX_CELL_CHARS} and regexp_full_m
                       and trim(t) <> '' then false
                  when length(t) <= {MAX_CELL_CHARS} and regexp_full_match(t, '[\\x{{4e00}}-\\x{{9fff}}]+')
                       and t not in {BLANK_MARKS_SQL} then true end"""
-
-

@@ -69,8 +69,7 @@ class RowParser:
         self.periods: set[str] = set()       # distinct 填报期间 column values
         self.parsers: dict[str, Callable[[Field, Any, int], Any]] = {
             "text": self._text, "code": self._code, "enum": self._enum, "department": self._department,
-            "amount": self._amount, "hours": self._hours, "period": self._period,
-}
+            "amount": self._amount, "hours": self._hours, "period": self._period}
         self.sql = ColumnRules(key)
 
     def header(self, name: str) -> str:
@@ -153,34 +152,28 @@ class RowParser:
                 left.append(j)
             else:
                 results[j] = self._ruled(f, distinct[j], *got)
-        for j, outcome in zip(left, self._each(cache, f, [distinct[j] for j in left])):
+        for j, outcome in zip(left, self._each(f, [distinct[j] for j in left])):
             results[j] = outcome
         _remember(cache, distinct, results, asked)
         return results
 
-    def _each(self, cache: dict, f: Field, distinct: list[Any]) -> list[tuple[Any, tuple | None]]:
-        """Outcomes of values checked and normalised one by one, then ruled in SQL together."""
-        results: list[Any] = [None] * len(distinct)
+    def _each(self, f: Field, values: list[Any]) -> list[tuple[Any, tuple | None]]:
+        """Outcomes of values not seen before, checked and normalised one by one, then ruled in
+        SQL together."""
+        results: list[Any] = [None] * len(values)
         waiting: list[int] = []
         texts: list[str] = []
         ready: list[bool] = []
-        for j, raw in enumerate(distinct):
-            key = raw if type(raw) is str else (type(raw), raw)
-            try:
-                outcome = cache.get(key, _MISSING)
-            except TypeError:                   # unhashable: a list or object from JSON
-                outcome = self._cell(f, raw, j)
-            if outcome is _MISSING:
-                outcome = self._prepare(f, raw)
+        for j, raw in enumerate(values):
+            outcome = self._prepare(f, raw)
             if type(outcome) is tuple:
                 results[j] = outcome
             else:
                 waiting.append(j)
                 texts.append(outcome[0])
                 ready.append(outcome[1])
-        for j, (value, error) in zip(waiting, self._run_sql(f, [distinct[j] for j in waiting], texts, ready)):
-            results[j] = self._ruled(f, distinct[j], value, error)
-        _remember(cache, distinct, results, waiting)
+        for j, (value, error) in zip(waiting, self._run_sql(f, [values[j] for j in waiting], texts, ready)):
+            results[j] = self._ruled(f, values[j], value, error)
         return results
 
     def _ruled(self, f: Field, raw: Any, value: Any, error: str | None) -> tuple[Any, tuple | None]:
