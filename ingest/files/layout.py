@@ -50,7 +50,8 @@ class Table:
         """Data rows only, in chunks, with the clerk's row numbers. Read once."""
         state = _State(id_cols={i for i, n in self.columns.items() if self.contract.fields[n].type == "id_number"},
                        required=[i for i, n in self.columns.items() if self.contract.fields[n].required])
-        quick = self.seq_col != 0 and not (state.id_cols and self.grid.exact_text)
+        quick = self.seq_col != 0
+        exact = bool(state.id_cols and self.grid.exact_text)
         for chunk in self.grid.chunks(self.start):
             if isinstance(chunk, Columns):
                 kept = self._columns(chunk, state)
@@ -60,6 +61,9 @@ class Table:
             if quick and not state.footer and all([
                     bool(cells) and type(first := cells[0]) is str and first != "" and not first[0].isspace()
                     and first[0] not in _NON_DATA_START for _, cells in chunk]):
+                if exact:         # what _judge does to such a row
+                    for number, cells in chunk:
+                        self._exact_ids(number, cells, state.id_cols)
                 yield chunk       # every row starts with data text: what _blank and _non_data say too
                 continue
             out = [(number, cells) for number, cells in chunk if self._judge(number, cells, state)]
