@@ -3,6 +3,7 @@
     python -m bench.child ingest HOME        # every file in HOME/landing through ingest_file
     python -m bench.child duckdb CSV         # DuckDB read_csv of the file into a table
     python -m bench.child calamine XLSX      # calamine read of the first sheet into Python rows
+    python -m bench.child floor CSV          # the least a load of the volunteer CSV does, in DuckDB SQL (bench.floor)
 
 A process of its own per measurement, so its peak resident memory (ru_maxrss) is its own.
 The ingest figure leaves out importing Great Expectations (a per-process constant of a few
@@ -57,9 +58,19 @@ def calamine_read(path: Path) -> dict:
     return {"seconds": round(time.perf_counter() - started, 3), "rows": len(rows) - 1, "peak_rss_mb": _peak_mb()}
 
 
+def floor_load(path: Path) -> dict:
+    import tempfile
+
+    from bench.floor import load
+
+    with tempfile.TemporaryDirectory(prefix="bench-floor-") as folder:
+        figures = load(path, Path(folder) / "floor.duckdb")
+    return {**figures, "peak_rss_mb": _peak_mb()}
+
+
 def main(argv: list[str]) -> int:
     what, target = argv[0], Path(argv[1])
-    run = {"ingest": ingest, "duckdb": duckdb_read, "calamine": calamine_read}[what]
+    run = {"ingest": ingest, "duckdb": duckdb_read, "calamine": calamine_read, "floor": floor_load}[what]
     print(json.dumps(run(target)))
     return 0
 

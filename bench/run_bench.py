@@ -34,7 +34,8 @@ FULL = {"export_rows": 2_700_000, "csv_rows": 1_000_000, "xlsx_rows": 100_000, "
 TINY = {"export_rows": 3_000, "csv_rows": 2_000, "xlsx_rows": 500, "small_files": 6, "scaleout_files": 12,
         "incremental_departments": 2}
 STEPS = ("csv", "warehouse", "xlsx", "export", "incremental", "airflow", "scaleout")
-FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
+FIGURES = ("csv_rows", "csv_ingest_s", "csv_duckdb_s", "csv_ratio", "csv_floor_s", "csv_floor_ratio",
+           "xlsx_rows", "xlsx_ingest_s", "xlsx_calamine_s",
            "xlsx_ratio", "warehouse_full_s", "incremental_rows", "warehouse_incremental_s", "incremental_share",
            "export_rows", "export_mb", "export_ingest_s", "export_duckdb_utf8_s", "export_ratio", "export_peak_rss_mb",
            "gx_import_s", "demo_files",
@@ -126,10 +127,14 @@ def csv_vs_duckdb(home: Path, rows: int) -> dict[str, Any]:
     path = _only_file(h / "landing")
     mb = round(path.stat().st_size / 2**20)          # before ingest moves it to the archive
     raw = _child("duckdb", path)
+    floor = _child("floor", path)
     ingest = _child("ingest", h)
     _expect_all(ingest, rows, "CSV")
+    if floor["rows"] != rows:
+        raise RuntimeError(f"the yardstick load keyed {floor['rows']:,} of {rows:,} rows")
     return {"csv_rows": rows, "csv_mb": mb, "csv_ingest_s": ingest["seconds"],
             "csv_duckdb_s": raw["seconds"], "csv_ratio": _ratio(ingest["seconds"], raw["seconds"]),
+            "csv_floor_s": floor["seconds"], "csv_floor_ratio": _ratio(floor["seconds"], raw["seconds"]),
             "gx_import_s": ingest["gx_import_s"]}
 
 
