@@ -3,7 +3,7 @@ a parser's own connection to the process's in-memory DuckDB (never spilled to di
 pass through it, as registered frames only):
 personal data (ingest.rows.personal_sql) and dates (ingest.rows.date_sql).
 
-Texts the SQL can read as written (sql_text.ROUTE) go straight in (`column`); the caller checks
+Texts the SQL can read as written (`_as_written`) go straight in (`column`); the caller checks
 and normalises the others in Python (`prepared_text`: NFKC, digits of any script, numbers and
 dates typed in a workbook) and rules them with the same SQL (`outcomes`). What comes back per
 value is (value, None) or (None, reason code); the caller words the reason."""
@@ -13,14 +13,16 @@ import datetime as dt
 import os
 from typing import Any
 
+import numpy as np
+
 from ingest.files.layout import NumericText
 from ingest.rows import date_sql, personal_sql
 from ingest.rows.messages import RowError
-from ingest.rows.sql_text import ROUTE
-from ingest.rows.values import SERIALS, ascii_digits, clean_text
+from ingest.rows.values import BLANK_MARKS, MAX_CELL_CHARS, SERIALS, ascii_digits, clean_text
 
 QUERIES = {**personal_sql.QUERIES, "date": date_sql.QUERY}
 SQL_TYPES = tuple(QUERIES)
+_BLANK_MARKS = sorted(BLANK_MARKS)
 _DATABASE: dict[int, Any] = {}   # per process id: the process's in-memory database (opening one
                                  # costs ~9 ms a file); a forked child opens its own
 
@@ -53,22 +55,24 @@ class ColumnRules:
 
     def column(self, kind: str, texts: list[str | None],
                params: dict[str, Any] | None = None) -> dict[int, tuple[Any, str | None]]:
-        """{index: (value, error code)} for the texts of a column ROUTE takes, in one query; the
-        others (absent from the answer) are left to the caller to check and normalise."""
-        query = (f"with cells as (select * from (select k, t, {ROUTE} as ready from d) where ready is not null), "
-                 + QUERIES[kind].strip()[len("with "):])
-        rows = self._run(query, "d", texts, None, self._params(kind, params))
+        """{index: (value, error code)} for the texts of a column the rule reads as written
+        (`_as_written`), in one query; the others (absent from the answer) are left to the caller
+        to check and normalise."""
+        at, taken, ready = _as_written(texts)
+        if not len(at):
+            return {}
+        rows = self._run(QUERIES[kind], "cells", taken, ready, self._params(kind, params), at)
         return {k: (value, error) for k, value, error in rows}
 
-    def _run(self, query: str, name: str, texts: list[str | None], ready: list[bool] | None,
-             params: dict[str, Any]) -> list[tuple]:
-        """`query` over the texts registered as `name` (k, t[, ready]) on this parser's connection."""
+    def _run(self, query: str, name: str, texts: Any, ready: Any, params: dict[str, Any], k: Any = None) -> list[tuple]:
+        """`query` over the texts registered as `name` (k, t, ready) on this parser's connection;
+        k: each text's index (default: its position)."""
         import pyarrow as pa
         if self._con is None:
             self._con = _database().cursor()     # its own connection: what it registers is its own
-        columns = {"k": pa.array(range(len(texts)), pa.int64()), "t": pa.array(texts, pa.string())}
-        if ready is not None:
-            columns["ready"] = pa.array(ready, pa.bool_())
+        columns = {"k": pa.array(range(len(texts)), pa.int64()) if k is None else k,
+                   "t": texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string()),
+                   "ready": ready if isinstance(ready, pa.Array) else pa.array(ready, pa.bool_())}
         self._con.register(name, pa.table(columns))
         try:
             return self._con.execute(query, params).fetchall()
@@ -77,6 +81,28 @@ class ColumnRules:
 
     def _params(self, kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
         return self.key_params if kind == "id_number" else (params or {})
+
+
+def _as_written(texts: list[str | None]) -> tuple[Any, Any, Any]:
+    """The texts a rule may read as written, as Arrow arrays (index, text, ready): printable ASCII
+    longer than any blank mark and not all spaces (ready false: the SQL cleans its spaces), or CJK
+    unified ideographs alone that are no blank mark (NFKC leaves them as they are: ready true).
+    Anything else (None included) is left to the caller to check and normalise. Done in Arrow
+    before the query: as SQL it cost each query milliseconds of planning."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = pa.array(texts, pa.string())
+    length = pc.utf8_length(t)
+    ascii_text = pc.and_(pc.and_(pc.greater_equal(length, 7), pc.less_equal(length, MAX_CELL_CHARS)),
+                         pc.match_substring_regex(t, "^[\\x20-\\x7e]*[\\x21-\\x7e][\\x20-\\x7e]*$"))
+    ideographs = pc.and_(pc.and_(pc.less_equal(length, MAX_CELL_CHARS),
+                                 pc.match_substring_regex(t, "^[\\x{4e00}-\\x{9fff}]+$")),
+                         pc.invert(pc.is_in(t, value_set=pa.array(_BLANK_MARKS, pa.string()))))
+    ready = pc.fill_null(ideographs, False)
+    taken = pc.or_(pc.fill_null(ascii_text, False), ready)
+    k = pa.array(np.flatnonzero(taken.to_numpy(zero_copy_only=False)), pa.int64())
+    return k, t.take(k), ready.take(k)
 
 
 def prepared_text(kind: str, raw: Any) -> tuple[str, bool]:
