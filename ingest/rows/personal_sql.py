@@ -12,8 +12,10 @@ from ingest.rows.sql_text import CLEAN, NO_SPACES
 
 _BLOCK = 64                                   # SHA-256's block size (RFC 2104)
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-# ISO 7064 MOD 11-2 over the first 17 digits (written out: faster than a list lambda)
-_CHECK_SUM = " + ".join(f"(ascii(substr(n, {i}, 1)) - 48) * {w}" for i, w in enumerate(_WEIGHTS, 1))
+# ISO 7064 MOD 11-2 over the first 17 digits, as one dot product (padded: lists of one length
+# whatever the text; cheaper to plan and to run than the 17 terms written out)
+_CHECK_SUM = (f"list_dot_product(list_transform(string_split(rpad(left(n, 17), 17, '0'), ''), "
+              f"lambda c: ascii(c) - 48)::double[], {list(_WEIGHTS)}::double[])")
 
 _ID = f"""
 with s as (select k, {NO_SPACES} as s from cells),
