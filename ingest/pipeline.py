@@ -275,7 +275,6 @@ def _stage(table: Table, parser: RowParser, writer: load.FileLoad, receipt: Rece
         receipt.rows_found += len(chunk)
         writer.add(good)
         _keep(writer, receipt, "rejected", bad)
-    writer.flush()
     refused, warned = rules.across_fields(writer, parser, table.contract)
     _keep(writer, receipt, "rejected", refused)
     _keep(writer, receipt, "warnings", warned)

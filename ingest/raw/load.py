@@ -29,7 +29,6 @@ NOTES = ("refused", "warned")
 # The stage's memory before it spills to disk: with the reader's own DuckDB and the row rules'
 # working set, the 2.7 M-row export then ingests in under 1 GB (docs/performance.md).
 INGEST_MEMORY = "384MB"
-STAGE_ROWS = 128 * 1024      # rows `add` holds back before one insert into the stage
 
 
 def ingest_memory() -> str:
@@ -98,8 +97,6 @@ class FileLoad:
             con.execute(f"""create or replace temp table {name} (row_number integer, field varchar, value varchar,
                             reason_code varchar, message varchar)""")
         self.staged = 0
-        self._pending: list = []            # Arrow chunks `add` holds back, inserted by `flush`
-        self._pending_rows = 0
         self.noted = {name: 0 for name in NOTES}
         self.superseded: list[str] = []     # earlier submissions this file replaces (set by finish)
 
@@ -125,31 +122,16 @@ class FileLoad:
 
     def add(self, rows: Parsed) -> None:
         """Stage a chunk's valid rows: Arrow text columns (each distinct value once, an index per
-        row), cast to the table's types in SQL, inserted STAGE_ROWS at a time; the caller
-        `flush`es the rest before it reads the stage."""
+        row), cast to the table's types in SQL."""
         if not len(rows):
             return
         import pyarrow as pa
-        self._pending.append(pa.table({**{c: rows.arrow(c) for c in self.columns}, "row_number": pa.array(rows.rows)}))
-        self._pending_rows += len(rows)
-        self.staged += len(rows)
-        if self._pending_rows >= STAGE_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        """Insert the chunks `add` held back, in one statement (an insert into the stage costs tens
-        of milliseconds whatever its rows: docs/performance.md)."""
-        if not self._pending:
-            return
-        import pyarrow as pa
-        frame = pa.concat_tables(self._pending)
-        self._pending, self._pending_rows = [], 0
+        frame = pa.table({**{c: rows.arrow(c) for c in self.columns}, "row_number": pa.array(rows.rows)})
         casts = ", ".join(f'cast("{c}" as {t})' for c, t in self.types.items())
         self.con.register("chunk_frame", frame)
-        try:
-            self.con.execute(f"insert into {STAGE} select {casts}, cast(row_number as integer) from chunk_frame")
-        finally:
-            self.con.unregister("chunk_frame")
+        self.con.execute(f"insert into {STAGE} select {casts}, cast(row_number as integer) from chunk_frame")
+        self.con.unregister("chunk_frame")
+        self.staged += len(rows)
 
     def _take(self, sql: str, params: list | None = None) -> list[tuple]:
         """Rows matched by `sql` (first column: row_number), removed from the stage."""
@@ -264,7 +246,6 @@ class FileLoad:
         self._drop()
 
     def _drop(self) -> None:
-        self._pending, self._pending_rows = [], 0
         for name in (STAGE, *NOTES, "dropped"):
             self.con.execute(f"drop table if exists {name}")
 
