@@ -37,7 +37,8 @@ def load(csv: Path, database: Path) -> dict[str, float | int]:
 
     database.unlink(missing_ok=True)
     ipad, opad = hmac_pads(KEY)
-    con = duckdb.connect(str(database), config={"enable_progress_bar": False})
+    con = duckdb.connect(str(database))
+    con.execute("set enable_progress_bar = false")
     started = time.perf_counter()
     con.execute("create temp table raw as select * from read_csv(?, all_varchar = true)", [str(csv)])
     con.execute(_LOAD.format(id_rule=QUERIES["id_number"]), {"ipad": ipad, "opad": opad})
