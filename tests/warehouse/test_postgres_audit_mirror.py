@@ -1,6 +1,7 @@
-"""The PostgreSQL audit of an incremental build moves only what changed into its DuckDB mirrors
-(warehouse.postgres.mirror) and still catches a bad new row: here a new file's row that takes a
-volunteer-day of the published marts past 24 h. Real PostgreSQL, the demo warehouse's copy."""
+"""The PostgreSQL audit of an incremental build moves only what changed into its DuckDB mirror of
+the candidate marts (warehouse.postgres.mirror) and still catches a bad new row: here a new
+file's row that takes a volunteer-day of the published marts past 24 h. Real PostgreSQL, the demo
+warehouse's copy (its raw tables are carried over from raw.duckdb, which the audit reads itself)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -36,10 +37,9 @@ def test_an_incremental_audit_mirrors_only_the_new_rows_and_catches_a_bad_one(wh
     assert [r.status for r in ingest_all(paths.home)] == ["accepted"]
     report = raise_on_failure(_build_and_audit(paths, dsn, "first"))
     assert report.scoped_since is not None                    # judged against the demo build's audit
-    fact, raw = _synced(mirror_dir / "candidate_marts.duckdb"), _synced(mirror_dir / "raw.duckdb")
+    fact = _synced(mirror_dir / "candidate_marts.duckdb")
     rows = fact["fct_volunteer_hours"][1]
     assert rows > 100 and fact["fct_volunteer_hours"] == (1, rows)      # the one new row, of all
-    assert raw["raw_volunteer"] == (1, raw["raw_volunteer"][1])
     publish_postgres(paths, dsn)
     published = marts(dsn)
 
