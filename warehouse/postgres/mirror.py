@@ -68,7 +68,8 @@ def sync_mirror(pg_dsn: str, pg_schema: str, duck_path: Path, duck_schema: str =
             duck.close()
         if not kept:
             new = duck_path.with_name(f".{duck_path.name}.new")
-            new.unlink(missing_ok=True)
+            for leftover in (new, new.with_name(new.name + ".wal")):   # of a sync that crashed
+                leftover.unlink(missing_ok=True)
             with duckdb.connect(str(new)) as duck:
                 moved = _apply(cur, duck, plan, pg_schema, duck_schema, Path(tmp))
             duck_path.with_name(duck_path.name + ".wal").unlink(missing_ok=True)
