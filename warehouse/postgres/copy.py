@@ -3,8 +3,8 @@
 - `sync_raw`: ingest's raw.duckdb -> schema `raw` of the PostgreSQL warehouse, in one transaction.
   Row tables (append-only per submission) copy only the submissions PostgreSQL lacks; the small
   bookkeeping tables (submissions, file_ledger, anything new) are replaced whole.
-- `mirror_schema`: a PostgreSQL schema -> a DuckDB file, so the GX audit reads the PostgreSQL
-  candidate exactly as it reads a DuckDB candidate.
+- `mirror_schema`: a PostgreSQL schema -> a new DuckDB file, whole (what the audit's kept mirror,
+  warehouse.postgres.mirror, holds after each sync; `copy_rows` serves both).
 
 Both sides write and read CSV the same way: NULL is an unquoted empty field, '' is `""`.
 """
@@ -47,8 +47,12 @@ _DECIMAL_RE = re.compile(r"^(?:DECIMAL|NUMERIC)\((\d+),\s*(\d+)\)$", re.IGNORECA
 _CSV_IN = "(format csv, header false, delim ',', quote '\"', escape '\"', allow_quoted_nulls false)"
 
 
-def _q(name: str) -> str:
+def quote(name: str) -> str:
+    """A quoted SQL identifier (both engines)."""
     return '"' + name.replace('"', '""') + '"'
+
+
+_q = quote
 
 
 def _lit(path: Path) -> str:
@@ -77,7 +81,7 @@ def duck_type(pg_type_name: str) -> str:
         raise ValueError(f"no DuckDB type for PostgreSQL type {pg_type_name!r}") from None
 
 
-def _pg_columns(cur: PgCursor, schema: str, table: str) -> list[tuple[str, str]]:
+def pg_columns(cur: PgCursor, schema: str, table: str) -> list[tuple[str, str]]:
     cur.execute("""select a.attname, format_type(a.atttypid, a.atttypmod)
                    from pg_attribute a join pg_class c on c.oid = a.attrelid
                    join pg_namespace n on n.oid = c.relnamespace
@@ -86,7 +90,7 @@ def _pg_columns(cur: PgCursor, schema: str, table: str) -> list[tuple[str, str]]
     return [(name, typ) for name, typ in cur.fetchall()]
 
 
-def _pg_tables(cur: PgCursor, schema: str) -> list[str]:
+def pg_tables(cur: PgCursor, schema: str) -> list[str]:
     cur.execute("""select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
                    where n.nspname = %s and c.relkind in ('r', 'p') order by c.relname""", [schema])
     return [t for (t,) in cur.fetchall()]
@@ -109,7 +113,7 @@ def sync_raw(raw_db: Path, pg_dsn: str, schema: str = RAW_SCHEMA) -> dict[str, i
             """select table_name from information_schema.tables where table_catalog = 'src'
                and table_schema = 'main' and table_type = 'BASE TABLE' order by table_name""").fetchall()]
         cur.execute(f"create schema if not exists {_q(schema)}")
-        for stale in set(_pg_tables(cur, schema)) - set(tables):
+        for stale in set(pg_tables(cur, schema)) - set(tables):
             cur.execute(f"drop table {_q(schema)}.{_q(stale)}")
         copied = {table: _sync_table(duck, cur, schema, table, Path(tmp)) for table in tables}
         for table in (t for t, n in copied.items() if n):
@@ -126,7 +130,7 @@ def _sync_table(duck: duckdb.DuckDBPyConnection, cur: PgCursor, schema: str, tab
         """select column_name, data_type from information_schema.columns where table_catalog = 'src'
            and table_schema = 'main' and table_name = ? order by ordinal_position""", [table]).fetchall()]
     target = f"{_q(schema)}.{_q(table)}"
-    fresh = _pg_columns(cur, schema, table) != cols
+    fresh = pg_columns(cur, schema, table) != cols
     if fresh:   # new table, or its columns changed in ingest/raw/schema.sql
         cur.execute(f"drop table if exists {target}")
         cur.execute(f"create table {target} ({', '.join(f'{_q(c)} {t}' for c, t in cols)})")
@@ -168,16 +172,24 @@ def mirror_schema(pg_dsn: str, pg_schema: str, duck_path: Path, duck_schema: str
             tempfile.TemporaryDirectory(prefix="campaign-mirror-") as tmp:
         cur.execute("set datestyle = 'ISO, YMD'")
         duck.execute(f"create schema if not exists {_q(duck_schema)}")
-        for table in _pg_tables(cur, pg_schema):
-            cols = _pg_columns(cur, pg_schema, table)
-            duck.execute(f"create table {_q(duck_schema)}.{_q(table)} ("
-                         + ", ".join(f"{_q(c)} {duck_type(t)}" for c, t in cols) + ")")
-            select = ", ".join(f"{_q(c)}::text" if t == "boolean" else _q(c) for c, t in cols)
-            path = Path(tmp) / f"{table}.csv"
-            with path.open("wb") as f:
-                cur.copy_expert(f"copy (select {select} from {_q(pg_schema)}.{_q(table)}) to stdout with (format csv)", f)
-            if path.stat().st_size:     # DuckDB cannot sniff an empty file (a mart with no rows yet)
-                duck.execute(f"copy {_q(duck_schema)}.{_q(table)} from {_lit(path)} {_CSV_IN}")
-            rows[table] = duck.execute(f"select count(*) from {_q(duck_schema)}.{_q(table)}").fetchone()[0]
+        for table in pg_tables(cur, pg_schema):
+            cols = pg_columns(cur, pg_schema, table)
+            target = f"{_q(duck_schema)}.{_q(table)}"
+            duck.execute(f"create table {target} (" + ", ".join(f"{_q(c)} {duck_type(t)}" for c, t in cols) + ")")
+            copy_rows(cur, duck, pg_schema, table, cols, target, Path(tmp))
+            rows[table] = duck.execute(f"select count(*) from {target}").fetchone()[0]
         con.rollback()
     return rows
+
+
+def copy_rows(cur: PgCursor, duck: duckdb.DuckDBPyConnection, pg_schema: str, table: str,
+              cols: list[tuple[str, str]], target: str, tmp: Path, where: str = "") -> int:
+    """Append the rows of a PostgreSQL table (`where`: an SQL filter) to the DuckDB table `target`
+    through a CSV file (cur in datestyle ISO, YMD); the number appended."""
+    select = ", ".join(f"{_q(c)}::text" if t == "boolean" else _q(c) for c, t in cols)
+    path = tmp / f"{table}.csv"
+    with path.open("wb") as f:
+        cur.copy_expert(f"copy (select {select} from {_q(pg_schema)}.{_q(table)}{where}) to stdout with (format csv)", f)
+    if not path.stat().st_size:     # DuckDB cannot sniff an empty file (a mart with no rows yet)
+        return 0
+    return duck.execute(f"copy {target} from {_lit(path)} {_CSV_IN}").fetchone()[0]

@@ -2,7 +2,8 @@
 
 build:   schema `raw` as ingest wrote it (warehouse.postgres.raw), then one `dbt build` into candidate schemas
          (<schema>__candidate; incremental tables start as copies of the published ones).
-audit:   the GX suites of expectations/ on the candidate marts (mirrored into a DuckDB file),
+audit:   the GX suites of expectations/ on the candidate marts (mirrored into a DuckDB file kept
+         between audits: only what changed moves, warehouse.postgres.mirror),
          outcomes into the quality store and the candidate's mart_data_quality.
 publish: only an audited candidate; one transaction with a lock_timeout renames every candidate
          schema over its published one; the read-only BI role's grants are given to the candidate before the swap, so BI
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING
 from warehouse.postgres import connect as pg
 from ingest.config import Paths
 from warehouse.postgres import raw
-from warehouse.postgres.copy import mirror_schema
+from warehouse.postgres.mirror import sync_mirror
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from warehouse.postgres.roles import Limits, city_logins, city_password, ensure_login, lock_database, revoke_read
 from warehouse.postgres.rows import secure_schema
@@ -142,8 +143,8 @@ def audit_postgres(paths: Paths, run_id: str, pg_dsn: str | None = None) -> Audi
 
     dsn = pg_dsn or pg.dsn()
     mirror = _candidate_marts(paths)
-    rows = mirror_schema(dsn, MARTS + CANDIDATE, mirror, duck_schema=MARTS)
-    log.info("audit mirror of %s%s: %s", MARTS, CANDIDATE, rows)
+    moved = sync_mirror(dsn, MARTS + CANDIDATE, mirror, duck_schema=MARTS)
+    log.info("audit mirror of %s%s, rows copied of rows held: %s", MARTS, CANDIDATE, moved)
     source = raw.audit_source(paths, dsn)
     report = audit_warehouse(mirror, run_id, raw_db=source, certify=False,
                              scope=scope.read(scope.beside(_published_marts(paths))))

@@ -7,7 +7,8 @@ carried over whole by `sync_raw`, as before; both at once is refused, since the 
 replace what ingest wrote.
 
 The mart audit reads raw through a DuckDB mirror of the schema (the reconciliation suites attach
-it as `raw`, as they attach raw.duckdb on the DuckDB target) and keeps its outcomes in
+it as `raw`, as they attach raw.duckdb on the DuckDB target), kept between audits and brought up
+to date with only what changed (warehouse.postgres.mirror), and keeps its outcomes in
 raw.quality_results.
 """
 from __future__ import annotations
@@ -22,7 +23,8 @@ import duckdb
 from ingest.config import Paths
 from ingest.errors import ConfigError
 from warehouse.postgres import connect as pg
-from warehouse.postgres.copy import RAW_SCHEMA, mirror_schema, sync_raw
+from warehouse.postgres.copy import RAW_SCHEMA, sync_raw
+from warehouse.postgres.mirror import sync_mirror
 
 if TYPE_CHECKING:
     from expectations import ExpectationRecord
@@ -64,21 +66,23 @@ def reset(dsn: str | None = None) -> None:
 
 
 def audit_source(paths: Paths, dsn: str) -> Path:
-    """The raw tables the audit reconciles with: raw.duckdb itself, or a DuckDB mirror of schema raw."""
+    """The raw tables the audit reconciles with: raw.duckdb itself, or the DuckDB mirror of schema
+    raw, brought up to date."""
     if carried_over(paths):
         return paths.raw_db
     mirror = paths.warehouse_dir / "pg_audit" / "raw.duckdb"
-    rows = mirror_schema(dsn, RAW_SCHEMA, mirror, duck_schema="main")
-    log.info("audit mirror of schema %s: %s", RAW_SCHEMA, rows)
+    moved = sync_mirror(dsn, RAW_SCHEMA, mirror, duck_schema="main")
+    log.info("audit mirror of schema %s, rows copied of rows held: %s", RAW_SCHEMA, moved)
     return mirror
 
 
 def keep_audit(paths: Paths, dsn: str, source: Path, records: list[ExpectationRecord]) -> None:
     """The audit's outcomes into the quality store that feeds mart_data_quality: raw.duckdb
-    (carried over again), or raw.quality_results directly (through the mirror `source`)."""
+    (carried over again), or raw.quality_results directly (through an in-memory DuckDB: the
+    mirror `source` stays a copy of schema raw)."""
     from expectations import store
 
-    con = duckdb.connect(str(source))
+    con = duckdb.connect(str(source) if carried_over(paths) else ":memory:")
     try:
         store.record_audit(con, records, target="postgres")
         if not carried_over(paths):
