@@ -24,6 +24,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +49,14 @@ class BuildFailed(IngestError):
 
 
 def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path, *, command: str = "build",
-            full_refresh: bool = False, select: list[str] | None = None, label: str = "dbt build") -> None:
+            full_refresh: bool = False, select: list[str] | None = None, label: str = "dbt build",
+            kinds: Collection[str] | None = None) -> None:
     """`dbt <command>` (build, parse) on `target` with `env` added to ours; raises BuildFailed
     naming what failed. A whole-project incremental build leaves out the unit tests when they
-    passed on this target for this very project (see the module's docstring)."""
+    passed on this target for this very project (see the module's docstring); then, given the
+    `kinds` of submission that changed since the build it starts from, it runs only the nodes
+    they and every build's inputs reach (warehouse.dbt_select; dbt in this process only, else
+    every node). The caller vouches that every other node's relation is that build's."""
     env = {**env, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_USE_COLORS": "false"}
     args = [command, "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target", target,
             "--target-path", str(target_path), "--log-path", str(log_path)]
@@ -70,7 +75,7 @@ def run_dbt(target: str, env: dict[str, str], target_path: Path, log_path: Path,
         from warehouse.dbt_here import run_here
         parse_key = (target, fingerprint or project_fingerprint(target),   # what the parse depends on
                      tuple(sorted((k, v) for k, v in env.items() if k != VOLUNTEER_ROWS_SINCE)))
-        ok, failures = run_here(args, env, parse_key, FailureLines())
+        ok, failures = run_here(args, env, parse_key, FailureLines(), kinds if unit_tests_known else None)
     else:
         ok, failures = _run_process(args, env)
     if not ok:

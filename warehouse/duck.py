@@ -34,6 +34,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ingest.config import Paths
+from warehouse import build_inputs
+from warehouse.build_inputs import staged_volunteer_rows_since
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
 from warehouse.duck_export import export_published
@@ -85,27 +87,18 @@ def ensure_quality_store(paths: Paths) -> None:
 def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
               select: list[str] | None = None) -> None:
     """One `dbt build` (models, tests, unit tests) into the DuckDB candidate. An incremental build
-    tells dbt where the candidate's volunteer rows end (VOLUNTEER_ROWS_SINCE), so that the data
-    tests of stg_volunteers check only the rows it adds (dbt_project/macros/new_rows_only.sql)."""
+    tells dbt where the candidate's volunteer rows end (VOLUNTEER_ROWS_SINCE: the data tests of
+    stg_volunteers check only the rows it adds, dbt_project/macros/new_rows_only.sql) and which
+    kinds of submission changed since the build copied (warehouse.build_inputs: only the nodes
+    they reach run)."""
     env, target_path, log_path = dbt_setup(paths)
     since = None if full_refresh else staged_volunteer_rows_since(paths.candidate_db)
     if since:
         env[VOLUNTEER_ROWS_SINCE] = since
-    run_dbt(target, env, target_path, log_path, full_refresh=full_refresh, select=select)
-
-
-def staged_volunteer_rows_since(candidate: Path) -> str | None:
-    """The newest loaded_at in the candidate's staging.stg_volunteers before the build (None when
-    it has no such table or rows): the rows a build adds were loaded at or after it."""
-    import duckdb
-
-    if not candidate.exists():
-        return None
-    with duckdb.connect(str(candidate), read_only=True) as con:
-        found = con.execute("select count(*) from information_schema.tables "
-                            "where table_schema = 'staging' and table_name = 'stg_volunteers'").fetchone()[0]
-        newest = con.execute("select max(loaded_at) from staging.stg_volunteers").fetchone()[0] if found else None
-    return newest.isoformat(sep=" ") if newest else None
+    now = build_inputs.current(paths.raw_db, target)    # before dbt reads raw
+    kinds = None if full_refresh or select else build_inputs.changed_kinds(paths.candidate_db, now)
+    run_dbt(target, env, target_path, log_path, full_refresh=full_refresh, select=select, kinds=kinds)
+    build_inputs.record(paths.candidate_db, None if select else now)
 
 
 def dbt_parse(paths: Paths) -> bool:

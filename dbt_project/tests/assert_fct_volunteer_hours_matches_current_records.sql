@@ -11,8 +11,8 @@
 
 with current_submissions as (
     select submission_id
-    from {{ ref('int_submissions_current') }}
-    where kind = 'volunteer'
+    from {{ ref('int_volunteer_submissions') }}
+    where is_current
 ),
 
 expected as (

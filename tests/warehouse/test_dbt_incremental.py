@@ -4,7 +4,8 @@ replaces only the rows of the submission it supersedes. stg_volunteers only appe
 new submissions and keeps every raw row. dim_volunteer recomputes only the volunteers a run
 touched (new records, records of a superseded submission), and after all of that every mart
 holds exactly what a full refresh builds from the same raw data. Incremental builds test only
-the volunteer rows they wrote and leave out unit tests that already passed for this project."""
+the volunteer rows they wrote (on DuckDB only the nodes a volunteer file reaches) and leave out
+unit tests that already passed for this project."""
 from __future__ import annotations
 
 import json
@@ -207,7 +208,11 @@ def test_incremental_builds_test_only_the_volunteer_rows_they_wrote(runs, target
     for test in ("unique_fct_volunteer_hours_record_id", "not_null_stg_volunteers_volunteer_key"):
         assert "built_at = cast(" not in compiled(full, test) and "loaded_at >= cast(" not in compiled(full, test)
     tests = lambda results: {r["unique_id"] for r in results if r["unique_id"].startswith("test.")}  # noqa: E731
-    assert tests(incremental) == tests(full)                                 # no data test left out
+    if target == "postgres":
+        assert tests(incremental) == tests(full)                             # no data test left out
+    else:   # only the tests of what a volunteer file reaches (and of what every build reads)
+        assert {t for t in tests(full) if "volunteer" in t} <= tests(incremental) < tests(full)
+        assert not {t for t in tests(incremental) if "_fct_investment_" in t or "_fct_issue_closure_" in t}
     assert all(r["status"] in ("pass", "success") for r in incremental if r["unique_id"].startswith("test."))
 
 

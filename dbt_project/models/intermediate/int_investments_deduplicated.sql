@@ -6,8 +6,9 @@
 with current_rows as (
     select investment.*
     from {{ ref('stg_investments') }} as investment
-    inner join {{ ref('int_submissions_current') }} as current_submissions
+    inner join {{ ref('int_investment_submissions') }} as current_submissions
         on investment.submission_id = current_submissions.submission_id
+        and current_submissions.is_current
 ),
 
 ranked as (

@@ -11,8 +11,9 @@
 with current_rows as (
     select issue.*
     from {{ ref('stg_issues') }} as issue
-    inner join {{ ref('int_submissions_current') }} as current_submissions
+    inner join {{ ref('int_issue_submissions') }} as current_submissions
         on issue.submission_id = current_submissions.submission_id
+        and current_submissions.is_current
 ),
 
 ranked as (

@@ -6,8 +6,8 @@
 -- fct_volunteer_hours in the same `dbt build` (the warehouse always builds the whole
 -- project in one invocation); read by int_volunteers_touched and the check of the fact.
 select current_submissions.submission_id
-from {{ ref('int_submissions_current') }} as current_submissions
-where current_submissions.kind = 'volunteer'
+from {{ ref('int_volunteer_submissions') }} as current_submissions
+where current_submissions.is_current
     and not exists (
         select 1
         from (

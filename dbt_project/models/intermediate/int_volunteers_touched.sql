@@ -19,13 +19,12 @@ union
 
 select retired.volunteer_key
 from {{ ref('stg_volunteers') }} as retired
-inner join {{ ref('int_submissions_ranked') }} as superseded
+inner join {{ ref('int_volunteer_submissions') }} as superseded
     on retired.submission_id = superseded.submission_id
 where not superseded.is_current
-    and superseded.kind = 'volunteer'
     and (superseded.current_submission_id in (
             select submission_id from {{ ref('int_volunteer_submissions_added') }}
         )
         or superseded.current_submission_id in (
-            select submission_id from {{ ref('int_submissions_ranked') }} where is_held
+            select submission_id from {{ ref('int_volunteer_submissions') }} where is_held
         ))

@@ -15,7 +15,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_submissions_current') }} where kind = 'volunteer')",
+            "delete from {{ this }} where submission_id not in (select submission_id from {{ ref('int_volunteer_submissions') }} where is_current)",
             "{{ refresh_planner_statistics() }}"
         ]
     )
@@ -24,8 +24,9 @@
 with new_rows as (
     select volunteer.*
     from {{ ref('stg_volunteers') }} as volunteer
-    inner join {{ ref('int_submissions_current') }} as current_submissions
+    inner join {{ ref('int_volunteer_submissions') }} as current_submissions
         on volunteer.submission_id = current_submissions.submission_id
+        and current_submissions.is_current
     {% if is_incremental() %}
     where not exists (
         -- the table's few submission ids first: far cheaper than probing its every row
