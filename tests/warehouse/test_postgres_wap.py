@@ -17,7 +17,7 @@ from psycopg2.extensions import make_dsn
 
 from warehouse.postgres import connect as pg
 from warehouse.postgres.publish import CANDIDATE, RETIRED, PublishFailed, prepare_candidate, publish_postgres
-from warehouse.postgres.roles import Limits, ensure_login, lock_database
+from warehouse.postgres.roles import Limits, city_logins, city_password, ensure_login, lock_database
 from warehouse.postgres.rows import create_guard
 from tests.pg_warehouse import (
     build_and_audit_postgres, build_postgres as build_audit_publish, drop_database, ingest_all, marts, pg_rows,
@@ -51,9 +51,13 @@ def wh(built, tmp_path_factory):
         yield paths, dsn, built.bi_role
     finally:
         mp.undo()
-        # the role is the shared demo warehouse's too: give it back the settings its publish gave it
+        # the roles are the shared demo warehouse's too (the province login, and the city logins a
+        # publish in the copy aligned): give them back the settings its publish gave them
         with pg.connect(built.dsn) as con, con, con.cursor() as cur:
-            ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), pg.dsn_parts(built.dsn)["dbname"])
+            dbname = pg.dsn_parts(built.dsn)["dbname"]
+            ensure_login(cur, built.bi_role, built.bi_password, Limits.from_env(), dbname)
+            for city_role in city_logins(cur, built.bi_role, "marts"):
+                ensure_login(cur, city_role, city_password(city_role, built.bi_role), Limits.from_env(), dbname)
         drop_database(dsn)
 
 
