@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING
 
 from ingest.config import Paths
 from warehouse import build_inputs
-from warehouse.build_inputs import staged_volunteer_rows_since
 from warehouse.dbt import VOLUNTEER_ROWS_SINCE, BuildFailed, run_dbt
 from ingest.errors import IngestError
 from warehouse.duck_export import export_published
@@ -92,7 +91,7 @@ def dbt_build(paths: Paths, target: str = "duckdb", full_refresh: bool = False,
     kinds of submission changed since the build copied (warehouse.build_inputs: only the nodes
     they reach run)."""
     env, target_path, log_path = dbt_setup(paths)
-    since = None if full_refresh else staged_volunteer_rows_since(paths.candidate_db)
+    since = None if full_refresh else build_inputs.staged_volunteer_rows_since(paths.candidate_db)
     if since:
         env[VOLUNTEER_ROWS_SINCE] = since
     now = build_inputs.current(paths.raw_db, target)    # before dbt reads raw

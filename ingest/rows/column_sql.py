@@ -49,8 +49,8 @@ class ColumnRules:
         """(value, error code) per text, in order."""
         if not texts:
             return []
-        rows = self._run(f"select k, value, error from ({QUERIES[kind]}) order by k", "cells",
-                         texts, ready, self._params(kind, params))
+        rows = self._run(f"select k, value, error from ({QUERIES[kind]}) order by k", texts, ready,
+                         self._params(kind, params))
         return [(value, error) for _, value, error in rows]
 
     def column(self, kind: str, texts: list[str | None],
@@ -61,11 +61,11 @@ class ColumnRules:
         at, taken, ready = _as_written(texts)
         if not len(at):
             return {}
-        rows = self._run(QUERIES[kind], "cells", taken, ready, self._params(kind, params), at)
+        rows = self._run(QUERIES[kind], taken, ready, self._params(kind, params), at)
         return {k: (value, error) for k, value, error in rows}
 
-    def _run(self, query: str, name: str, texts: Any, ready: Any, params: dict[str, Any], k: Any = None) -> list[tuple]:
-        """`query` over the texts registered as `name` (k, t, ready) on this parser's connection;
+    def _run(self, query: str, texts: Any, ready: Any, params: dict[str, Any], k: Any = None) -> list[tuple]:
+        """`query` over the texts registered as `cells` (k, t, ready) on this parser's connection;
         k: each text's index (default: its position)."""
         import pyarrow as pa
         if self._con is None:
@@ -73,11 +73,11 @@ class ColumnRules:
         columns = {"k": pa.array(range(len(texts)), pa.int64()) if k is None else k,
                    "t": texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string()),
                    "ready": ready if isinstance(ready, pa.Array) else pa.array(ready, pa.bool_())}
-        self._con.register(name, pa.table(columns))
+        self._con.register("cells", pa.table(columns))
         try:
             return self._con.execute(query, params).fetchall()
         finally:
-            self._con.unregister(name)
+            self._con.unregister("cells")
 
     def _params(self, kind: str, params: dict[str, Any] | None) -> dict[str, Any]:
         return self.key_params if kind == "id_number" else (params or {})

@@ -111,7 +111,7 @@ def dbt_build_postgres(paths: Paths, pg_dsn: str, full_refresh: bool = False,
 
 def _staged_volunteer_rows_since(pg_dsn: str, schema: str) -> str | None:
     """The newest loaded_at in <schema>.stg_volunteers (the candidate's copy of the published
-    table), None without one: see warehouse.duck.staged_volunteer_rows_since."""
+    table), None without one: see warehouse.build_inputs.staged_volunteer_rows_since."""
     with pg.connect(pg_dsn) as con, con.cursor() as cur:
         cur.execute("select to_regclass(%s)", [f'"{pg.ident(schema)}"."stg_volunteers"'])
         newest = None
